@@ -1,0 +1,35 @@
+# 基层党建管理平台 — set-up and everyday commands. Each target bootstraps what it needs.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DB ?= var/dangjian.db
+SCALE ?= 1
+SEED ?= 20251231
+
+.PHONY: install demo demo-data report test bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+# Generates the demo city of the speech (if it is not there yet) and prints its report.
+demo: install
+	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED)
+	$(BIN)/dangjian report
+
+demo-data: install
+	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --replace
+
+test: install
+	$(BIN)/python -m pytest -n 2 -q
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var/ .pytest_cache
