@@ -1,13 +1,21 @@
 """Engine, sessions and the driver's bulk paths."""
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import Engine, MetaData, Table, create_engine, event
+from sqlalchemy import Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from dangjian.config import get_settings
+
+# Explicit adapters (the implicit ones are deprecated): dates as ISO text, as SQLAlchemy stores them.
+sqlite3.register_adapter(date, date.isoformat)
+sqlite3.register_adapter(
+    datetime, lambda v: (v.astimezone(timezone.utc).replace(tzinfo=None) if v.tzinfo else v).isoformat(" ")
+)
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -106,3 +114,17 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -
         cursor = raw.cursor()
         cursor.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({placeholders})', rows)
         cursor.close()
+
+
+def reset_sequences(session: Session, tables: Iterable[Table]) -> None:
+    """After rows were written with explicit ids, move PostgreSQL's id sequences past them."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        if "id" in table.columns:
+            session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
+                    f"coalesce((SELECT max(id) FROM \"{table.name}\"), 0) + 1, false)"
+                )
+            )

@@ -2,7 +2,7 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict
 
-from dangjian.org.codes import DissolveReason, OrgKind
+from dangjian.org.codes import DissolveReason, DivisionKind, OrgKind
 
 
 class OrgCreate(BaseModel):
@@ -12,7 +12,15 @@ class OrgCreate(BaseModel):
     code: str | None = None
     unit_id: int | None = None
     division_id: int | None = None
+    division_code: str | None = None
     founded_on: date | None = None
+
+
+class DivisionCreate(BaseModel):
+    code: str
+    name: str
+    kind: DivisionKind
+    parent_code: str | None = None
 
 
 class OrgRead(BaseModel):

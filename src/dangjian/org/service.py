@@ -7,9 +7,18 @@ from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
 from dangjian.errors import NotFound, ValidationFailed
-from dangjian.org.codes import BRANCH_KINDS, DissolveReason, OrgKind
+from dangjian.kit import idcard
+from dangjian.org.codes import BRANCH_KINDS, DIVISION_LEVEL_OF_KIND, DissolveReason, DivisionLevel, OrgKind
 from dangjian.org.models import Division, OrgAncestor, Organization, Unit
-from dangjian.org.schemas import OrgCreate
+from dangjian.org.schemas import DivisionCreate, OrgCreate
+
+# Code lengths by level: GB/T 2260 (6 digits) for city and county, the statistics' 9 and 12 below.
+CODE_LENGTH = {DivisionLevel.city: 6, DivisionLevel.county: 6, DivisionLevel.township: 9, DivisionLevel.village: 12}
+PARENT_LEVEL = {
+    DivisionLevel.county: DivisionLevel.city,
+    DivisionLevel.township: DivisionLevel.county,
+    DivisionLevel.village: DivisionLevel.township,
+}
 
 
 def covering(valid_from, valid_to, on: date):
@@ -80,6 +89,44 @@ def _open_ancestors(session: Session, org_id: int) -> list[tuple[int, int]]:
     ]
 
 
+def division_by_code(session: Session, code: str, *, field: str = "division_code") -> Division:
+    division = session.scalar(select(Division).where(Division.code == code.strip()))
+    if division is None:
+        raise ValidationFailed(f"行政区划代码不存在：{code}", field=field)
+    return division
+
+
+def create_division(session: Session, data: DivisionCreate, *, actor: str) -> Division:
+    """A division under its parent; city and county codes must be GB/T 2260 codes."""
+    code, name = data.code.strip(), data.name.strip()
+    level = DIVISION_LEVEL_OF_KIND[data.kind]
+    if not code.isdigit() or len(code) != CODE_LENGTH[level]:
+        raise ValidationFailed(f"{level.label}行政区划代码应为{CODE_LENGTH[level]}位数字：{code}", field="code")
+    if level in (DivisionLevel.city, DivisionLevel.county) and not idcard.is_known_address(code, strict=True):
+        raise ValidationFailed(f"不是已知的 GB/T 2260 行政区划代码：{code}", field="code")
+    if not name:
+        raise ValidationFailed("行政区划名称不能为空", field="name")
+    if session.scalar(select(Division.id).where(Division.code == code)):
+        raise ValidationFailed(f"行政区划代码已存在：{code}", field="code")
+    parent = None
+    if level is not DivisionLevel.city:
+        if not data.parent_code:
+            raise ValidationFailed("须填写上级行政区划代码", field="parent_code")
+        parent = division_by_code(session, data.parent_code, field="parent_code")
+        if parent.level != PARENT_LEVEL[level].value:
+            raise ValidationFailed(f"上级行政区划应为{PARENT_LEVEL[level].label}：{parent.name}", field="parent_code")
+        if level is not DivisionLevel.county and not code.startswith(parent.code):
+            raise ValidationFailed(f"代码 {code} 与上级行政区划代码 {parent.code} 不一致", field="code")
+    division = Division(code=code, name=name, level=level.value, kind=data.kind.value,
+                        parent_id=parent.id if parent else None, path="")
+    session.add(division)
+    session.flush()
+    division.path = f"{parent.path if parent else '/'}{division.id}/"
+    audit_service.record(session, actor=actor, action="create", entity="division", entity_id=division.id,
+                         after={"code": code, "name": name, "kind": data.kind.value, "parent_id": division.parent_id})
+    return division
+
+
 def _check_date(value: date, field: str, label: str, today: date) -> None:
     if value > today:
         raise ValidationFailed(f"{label}不能晚于今天（{value.isoformat()}）", field=field)
@@ -123,8 +170,11 @@ def create_org(session: Session, data: OrgCreate, *, actor: str, today: date | N
             raise ValidationFailed("成立日期早于上级党组织的成立日期", field="founded_on")
     if data.unit_id is not None and session.get(Unit, data.unit_id) is None:
         raise ValidationFailed(f"所在单位不存在：{data.unit_id}", field="unit_id")
-    if data.division_id is not None and session.get(Division, data.division_id) is None:
-        raise ValidationFailed(f"行政区划不存在：{data.division_id}", field="division_id")
+    division_id = data.division_id
+    if data.division_code:
+        division_id = division_by_code(session, data.division_code).id
+    elif division_id is not None and session.get(Division, division_id) is None:
+        raise ValidationFailed(f"行政区划不存在：{division_id}", field="division_id")
     if data.code and session.scalar(select(Organization.id).where(Organization.code == data.code)):
         raise ValidationFailed(f"党组织编码已存在：{data.code}", field="code")
     org = Organization(
@@ -135,7 +185,7 @@ def create_org(session: Session, data: OrgCreate, *, actor: str, today: date | N
         path="",
         depth=parent.depth + 1 if parent else 0,
         unit_id=data.unit_id,
-        division_id=data.division_id if data.division_id is not None else (parent.division_id if parent else None),
+        division_id=division_id if division_id is not None else (parent.division_id if parent else None),
         founded_on=founded_on,
     )
     session.add(org)

@@ -1,0 +1,147 @@
+"""The `dangjian` command line: everything an operator needs."""
+
+import sys
+import time
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from dangjian.errors import AppError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="基层党建管理平台 命令行工具")
+console = Console()
+err_console = Console(stderr=True)
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    xlsx = "xlsx"
+
+
+def _fail(error: AppError) -> None:
+    err_console.print(f"[bold red]错误：[/]{error.detail}")
+    raise typer.Exit(code=2)
+
+
+def _parse_day(value: str | None, field: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(AppError(f"{field}应为“年-月-日”格式的日期，例如 2025-12-31：{value}", field=field))
+    return None
+
+
+def _database():
+    from dangjian.db import get_engine
+    from dangjian.migrations import upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    return engine
+
+
+@app.command()
+def migrate() -> None:
+    """建立或升级数据库结构（Alembic 迁移）。"""
+    engine = _database()
+    console.print(f"数据库已是最新结构：{engine.url.render_as_string(hide_password=True)}")
+
+
+@app.command("demo-data")
+def demo_data(
+    scale: Annotated[float, typer.Option(help="规模：1 为讲话中的衡阳市，0.01 用于快速测试，10 相当于一个省")] = 1.0,
+    seed: Annotated[int, typer.Option(help="随机种子：相同种子生成完全相同的数据")] = 20251231,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="统计基准日期，默认 2025-12-31")] = None,
+    replace: Annotated[bool, typer.Option("--replace", help="清空已有数据后重新生成")] = False,
+) -> None:
+    """生成演示城市（合成数据，不含真实个人信息）。"""
+    from dangjian.db import session_scope
+    from dangjian.demo.generator import DEFAULT_AS_OF, generate
+
+    day = _parse_day(as_of, "基准日期") or DEFAULT_AS_OF
+    _database()
+    started = time.perf_counter()
+    try:
+        with console.status("正在生成演示城市……"), session_scope() as session:
+            counts = generate(session, scale=scale, seed=seed, as_of=day, replace=replace)
+    except AppError as error:
+        _fail(error)
+    seconds = time.perf_counter() - started
+    console.print(
+        f"已生成演示城市（规模 {scale}，种子 {seed}，基准日期 {day.isoformat()}），用时 {seconds:.1f} 秒："
+        f"党组织 {counts['organization']:,} 个，党员记录 {counts['member']:,} 条。"
+    )
+
+
+@app.command()
+def report(
+    org: Annotated[str | None, typer.Option(help="党组织：编码、名称或编号；默认全市")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="统计日期，默认今天")] = None,
+    format: Annotated[ReportFormat, typer.Option("--format", help="输出格式")] = ReportFormat.table,
+    out: Annotated[Path | None, typer.Option(help="输出文件（xlsx 必填；json 可选）")] = None,
+) -> None:
+    """党员和党组织统计报表（按组织关系所在统计）。"""
+    from dangjian.db import session_scope
+    from dangjian.org import service as org_service
+    from dangjian.stats import render
+    from dangjian.stats.service import build_report
+
+    day = _parse_day(as_of, "统计日期") or date.today()
+    _database()
+    try:
+        with session_scope() as session:
+            org_id = org_service.resolve_org(session, org).id if org else None
+            data = build_report(session, org_id=org_id, as_of=day)
+    except AppError as error:
+        _fail(error)
+    if format is ReportFormat.table:
+        render.render_table(data, console)
+    elif format is ReportFormat.json:
+        text = render.report_json(data)
+        if out:
+            out.write_text(text, encoding="utf-8")
+            console.print(f"已写入 {out}")
+        else:
+            sys.stdout.write(text + "\n")
+    else:
+        if out is None:
+            _fail(AppError("xlsx 格式需要用 --out 指定输出文件", field="out"))
+        render.write_xlsx(data, out)
+        console.print(f"已写入 {out}")
+
+
+@app.command()
+def check(
+    org: Annotated[str | None, typer.Option(help="党组织：编码、名称或编号；默认全市")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="发现问题时以非零状态退出")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="以 JSON 输出")] = False,
+) -> None:
+    """数据质量检查：只报告问题，从不自动修改数据。"""
+    from dangjian.db import session_scope
+    from dangjian.org import service as org_service
+    from dangjian.stats import checks
+
+    _database()
+    try:
+        with session_scope() as session:
+            org_id = org_service.resolve_org(session, org).id if org else None
+            results = checks.run_checks(session, org_id=org_id, today=date.today())
+    except AppError as error:
+        _fail(error)
+    if json_output:
+        sys.stdout.write(checks.checks_json(results) + "\n")
+    else:
+        checks.render_checks(results, console)
+    if strict and checks.has_problems(results):
+        raise typer.Exit(code=1)
+
+
+if __name__ == "__main__":
+    app()
