@@ -46,11 +46,16 @@ def engine(request, tmp_path_factory) -> Iterator[Engine]:
         path = tmp_path_factory.mktemp("db") / "test.db"
         url = f"sqlite:///{path}"
     else:
-        url = _fresh_postgres(f"dangjian_test_{_worker()}")
+        # Unique per process, so that two people (or CI and a developer) never drop each other's.
+        name = f"dangjian_test_{_worker()}_{os.getpid()}"
+        url = _fresh_postgres(name)
     eng = make_engine(url)
     upgrade(eng)
     yield eng
     eng.dispose()
+    if request.param == "postgresql":
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture

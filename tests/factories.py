@@ -40,10 +40,14 @@ def make_org(
     return org_service.create_org(session, data, actor="test", today=TODAY)
 
 
-def new_id_number(birth_on: date = date(1980, 5, 17), gender: str = "male", address: str = "430421") -> str:
+ADDRESSES = ("430421", "430422", "430423", "430424", "430426", "430481", "430482", "430405")
+
+
+def new_id_number(birth_on: date = date(1980, 5, 17), gender: str = "male") -> str:
+    """A valid number never handed out before in this process (500 per address code and day)."""
     n = next(_serial)
-    sequence = (n * 2 + (1 if gender == "male" else 0)) % 1000
-    return make_id_number(address, birth_on, sequence)
+    sequence = (n % 500) * 2 + (1 if gender == "male" else 0)
+    return make_id_number(ADDRESSES[(n // 500) % len(ADDRESSES)], birth_on, sequence)
 
 
 def make_member(

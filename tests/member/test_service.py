@@ -142,3 +142,18 @@ def test_every_write_is_audited(session, branch):
     member_service.update_member(session, member.id, MemberUpdate(phone="13800000000"), version=1, actor="t", today=TODAY)
     member_service.leave_member(session, member.id, reason=LeaveReason.death, left_on=date(2024, 3, 1), actor="t", today=TODAY)
     assert count_rows(session, "audit_event") == before + 3
+
+
+def test_lost_contact_holds_from_its_own_date(session, branch):
+    created_lost = make_member(session, branch, lost_contact_on=date(2022, 3, 1))
+    assert [(p[0], p[1]) for p in periods(session, created_lost)] == [(date(2005, 7, 1), date(2022, 3, 1)), (date(2022, 3, 1), None)]
+    member = make_member(session, branch)
+    member_service.update_member(session, member.id, MemberUpdate(lost_contact_on=date(2023, 5, 1)), version=1, actor="t", today=TODAY)
+    lost = session.execute(
+        select(MemberPeriod.start_on, MemberPeriod.is_lost_contact).where(MemberPeriod.member_id == member.id).order_by(MemberPeriod.start_on)
+    ).all()
+    assert lost == [(date(2005, 7, 1), False), (date(2023, 5, 1), True)]
+    kinds = session.scalars(select(MemberEvent.kind).where(MemberEvent.member_id == member.id)).all()
+    assert "lost_contact" in kinds
+    event = session.scalar(select(MemberEvent).where(MemberEvent.member_id == member.id, MemberEvent.kind == "lost_contact"))
+    assert event.detail == {"lost_contact_on": [None, "2023-05-01"]}

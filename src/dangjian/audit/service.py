@@ -6,10 +6,15 @@ from sqlalchemy.orm import Session
 from dangjian.audit.models import AuditEvent
 
 
-def jsonable(values: dict[str, Any] | None) -> dict[str, Any] | None:
-    if values is None:
-        return None
-    return {k: v.isoformat() if isinstance(v, (date, datetime)) else v for k, v in values.items()}
+def jsonable(value: Any) -> Any:
+    """The value with dates as ISO text, at any depth, ready for a JSON column."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    return value
 
 
 def record(

@@ -349,7 +349,14 @@ def fill_other_bodies(city: City, county_nodes: dict[str, Node], township_nodes:
         unit_name, unit_id = new_unit(city, profile, county)
         city.body(unit_name, shape, parent, profile=profile, unit_id=unit_id, sub_branches=per_body[k] + (extra[k] if extra else 0))
     remaining_b = figures.branches - city.counters["branch"]
+    system = [node for county_bins in bins.values() for node, _ in county_bins if node.kind is OrgKind.committee]
     for _ in range(remaining_b):
+        hungry = next((node for node in system if len(node.branches()) < 4), None)
+        if hungry is not None:  # a committee needs members enough: give it units first
+            county = county_nodes[hungry.county]
+            unit_name, unit_id = new_unit(city, hungry.profile, county)
+            city.body(unit_name, "B", hungry, profile=hungry.profile, unit_id=unit_id)
+            continue
         profile = rng.choices(profiles, profile_weights)[0]
         if profile in ("private", "social", "school", "hospital") and township_nodes and rng.random() < 0.45:
             parent = rng.choice(township_nodes)
@@ -456,8 +463,10 @@ def assign_ages(people: list[Person], figures: Figures) -> None:
     blocks = ((rest - n_55_59, 18, 45), (figures.age_46_54, 46, 54), (n_55_59, 55, 59), (figures.age_60_and_over, 60, 98))
     start = 0
     for count, lo, hi in blocks:
-        for p in ranked[start:start + count]:
-            p.age = min(hi, max(lo, int(p.age_sample)))
+        # Within a block, ranks map onto the samples that fell in its range, keeping their shape.
+        natural = sorted(int(p.age_sample) for p in people if lo <= p.age_sample < hi + 1) or list(range(lo, hi + 1))
+        for j, p in enumerate(ranked[start:start + count]):
+            p.age = natural[j * len(natural) // count]
         start += count
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -126,6 +127,17 @@ ADDRESS_CODES: dict[str, str] = {
     "431200": "怀化市",
     "431300": "娄底市",
     "433100": "湘西土家族苗族自治州",
+    # Neighbouring counties whose people often work or settle in 衡阳 (some codes since retired).
+    "430223": "攸县",
+    "430321": "湘潭县",
+    "430521": "邵东县",
+    "430582": "邵东市",
+    "430626": "平江县",
+    "430981": "沅江市",
+    "431021": "桂阳县",
+    "431121": "祁阳县",
+    "431181": "祁阳市",
+    "360321": "江西省莲花县",
 }
 
 _FORM_18 = re.compile(r"[0-9]{17}[0-9X]")
@@ -172,7 +184,7 @@ def normalize(raw: str | int | float) -> str:
 def check_char(first17: str) -> str:
     if not re.fullmatch(r"[0-9]{17}", first17):
         raise IdNumberError("计算校验位需要17位数字")
-    total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
+    total = sum(map(operator.mul, map(int, first17), WEIGHTS))
     return CHECK_CHARS[total % 11]
 
 

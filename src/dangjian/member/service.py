@@ -196,10 +196,17 @@ def create_member(
     member.version = 1
     session.add(member)
     session.flush()
-    session.add(MemberPeriod(member_id=member.id, start_on=start_on, end_on=None, **period_values(member)))
+    state = period_values(member)
+    lost_on = member.lost_contact_on
+    if lost_on is not None and lost_on > start_on:  # in contact until the day contact was lost
+        session.add(MemberPeriod(member_id=member.id, start_on=start_on, end_on=lost_on, **{**state, "is_lost_contact": False}))
+        start_on = lost_on
+    session.add(MemberPeriod(member_id=member.id, start_on=start_on, end_on=None, **state))
     session.add(MemberEvent(member_id=member.id, kind=MemberEventKind.joined.value, occurred_on=member.joined_on, org_id=member.org_id))
     if member.confirmed_on is not None:
         session.add(MemberEvent(member_id=member.id, kind=MemberEventKind.confirmed.value, occurred_on=member.confirmed_on, org_id=member.org_id))
+    if lost_on is not None:
+        session.add(MemberEvent(member_id=member.id, kind=MemberEventKind.lost_contact.value, occurred_on=lost_on, org_id=member.org_id))
     session.flush()
     audit_service.record(session, actor=actor, action="create", entity="member", entity_id=member.id, after=snapshot(member))
     return member
@@ -235,7 +242,8 @@ def update_member(
     changes = data.model_dump(exclude_unset=True)
     before = snapshot(member)
     values = _validate(session, {**before, **changes}, member_id=member.id, today=today)
-    effective_on = effective_on or today
+    newly_lost = before["lost_contact_on"] is None and values.get("lost_contact_on") is not None
+    effective_on = effective_on or (values["lost_contact_on"] if newly_lost else today)
     if effective_on > today:
         raise _fail("effective_on", "生效日期不能晚于今天")
     old_period_values = period_values(member)
@@ -257,13 +265,24 @@ def update_member(
         else:
             period.end_on = effective_on
             session.add(MemberPeriod(member_id=member.id, start_on=effective_on, end_on=None, **new_period_values))
-        kind = MemberEventKind.moved if member.org_id != before["org_id"] else MemberEventKind.changed
+        kind = event_kind(before, member)
         changed = {f: [before[f], getattr(member, f)] for f in FIELD_LABELS if before[f] != getattr(member, f)}
         session.add(MemberEvent(member_id=member.id, kind=kind.value, occurred_on=effective_on, org_id=member.org_id, detail=audit_service.jsonable(changed)))
     member.version += 1
     session.flush()
     audit_service.record(session, actor=actor, action="update", entity="member", entity_id=member.id, before=before, after=snapshot(member))
     return member
+
+
+def event_kind(before: dict[str, Any], member: Member) -> MemberEventKind:
+    """The event a change makes in the member's history, the weightiest first."""
+    if member.org_id != before["org_id"]:
+        return MemberEventKind.moved
+    if (before["lost_contact_on"] is None) != (member.lost_contact_on is None):
+        return MemberEventKind.lost_contact if member.lost_contact_on else MemberEventKind.contact_restored
+    if before["is_floating"] != member.is_floating:
+        return MemberEventKind.floating_started if member.is_floating else MemberEventKind.floating_ended
+    return MemberEventKind.changed
 
 
 def leave_member(
