@@ -6,6 +6,7 @@ STAMP := $(VENV)/.installed
 DB ?= var/dangjian.db
 SCALE ?= 1
 SEED ?= 20251231
+AS_OF ?= 2025-12-31
 
 .PHONY: install demo demo-data report test bench clean
 
@@ -19,11 +20,11 @@ $(STAMP): pyproject.toml
 
 # Generates the demo city of the speech (if it is not there yet) and prints its report.
 demo: install
-	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED)
-	$(BIN)/dangjian report
+	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF)
+	$(BIN)/dangjian report --as-of $(AS_OF) --speech
 
 demo-data: install
-	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --replace
+	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --replace
 
 test: install
 	$(BIN)/python -m pytest -n 2 -q

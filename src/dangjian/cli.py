@@ -86,6 +86,7 @@ def report(
     as_of: Annotated[str | None, typer.Option("--as-of", help="统计日期，默认今天")] = None,
     format: Annotated[ReportFormat, typer.Option("--format", help="输出格式")] = ReportFormat.table,
     out: Annotated[Path | None, typer.Option(help="输出文件（xlsx 必填；json 可选）")] = None,
+    speech: Annotated[bool, typer.Option("--speech", help="附上与讲话数字的对照（演示城市）")] = False,
 ) -> None:
     """党员和党组织统计报表（按组织关系所在统计）。"""
     from dangjian.db import session_scope
@@ -103,6 +104,8 @@ def report(
         _fail(error)
     if format is ReportFormat.table:
         render.render_table(data, console)
+        if speech:
+            _print_speech_comparison(data)
     elif format is ReportFormat.json:
         text = render.report_json(data)
         if out:
@@ -115,6 +118,22 @@ def report(
             _fail(AppError("xlsx 格式需要用 --out 指定输出文件", field="out"))
         render.write_xlsx(data, out)
         console.print(f"已写入 {out}")
+
+
+def _print_speech_comparison(data: dict) -> None:
+    from rich.table import Table
+
+    from dangjian.demo.figures import compare_with_speech
+
+    table = Table(title="与讲话数字对照（以数据为准）", title_justify="left")
+    for column in ("项目", "讲话", "计算", "讲话占比", "计算占比", ""):
+        table.add_column(column, justify="left" if column == "项目" else "right")
+    for row in compare_with_speech(data):
+        percent = lambda v: "" if v is None else f"{v:.1f}%"  # noqa: E731
+        table.add_row(row["label"], f"{row['stated']:,}", f"{row['computed']:,}", percent(row["stated_share"]),
+                      percent(row["computed_share"] if row["stated_share"] is not None else None),
+                      "一致" if row["agrees"] else "[yellow]不一致[/]")
+    console.print(table)
 
 
 @app.command()

@@ -5,6 +5,7 @@ from datetime import date
 import pytest
 
 from dangjian.db import make_engine, session_scope
+from dangjian.demo.figures import compare_with_speech
 from dangjian.demo.generator import generate
 from dangjian.migrations import upgrade
 from dangjian.stats.checks import run_checks
@@ -47,6 +48,8 @@ def test_full_scale_city_prints_back_every_figure(tmp_path):
     ) == 75015
     for (section, key), share in COMPUTED_SHARES.items():
         assert report["members"][section][key]["share"] == share
+    # The data decides: only the two shares the speech itself got wrong disagree.
+    assert [r["label"] for r in compare_with_speech(report) if not r["agrees"]] == ["60岁及以上党员", "初中及以下"]
     problems = {r.code: r.count for r in findings if r.severity == "problem" and r.count}
     assert problems == {}
     engine.dispose()

@@ -84,3 +84,49 @@ def apportion(total: int, weights: list[float]) -> list[int]:
     for i in order[: total - sum(parts)]:
         parts[i] += 1
     return parts
+
+
+# What the speech itself says, with the shares it states (city-figures.md): (label, path in the
+# statistics report, stated count, stated share or None).
+SPEECH_STATEMENTS = (
+    ("乡镇", ("divisions", "townships"), 183, None),
+    ("建制村", ("divisions", "villages"), 4889, None),
+    ("城市街道", ("divisions", "streets"), 31, None),
+    ("城市社区", ("divisions", "communities"), 206, None),
+    ("基层党组织", ("organizations", "total"), 14775, None),
+    ("党委", ("organizations", "committees"), 690, None),
+    ("党总支", ("organizations", "general_branches"), 636, None),
+    ("党支部", ("organizations", "branches"), 13449, None),
+    ("一类村", ("villages", "by_class", "class_1"), 2133, None),
+    ("二类村", ("villages", "by_class", "class_2"), 2539, None),
+    ("三类村", ("villages", "by_class", "class_3"), 117, None),
+    ("党员", ("members", "total"), 332729, None),
+    ("46至54岁党员", ("members", "speech_age", "46_54"), 72280, 21.7),
+    ("60岁及以上党员", ("members", "speech_age", "60_and_over"), 77890, 23.5),
+    ("大学本科", ("members", "by_education", "bachelor"), 23197, 7.0),
+    ("大学专科", ("members", "by_education", "associate"), 44596, 13.4),
+    ("中专", ("members", "by_education", "secondary_vocational"), 38427, 11.5),
+    ("初中及以下", ("members", "by_education", "junior_or_less"), 151494, 45.6),
+    ("改制、关停、破产国有企业", ("restructured_enterprises", "units"), 106, None),
+    ("其中职工党员", ("restructured_enterprises", "members"), 17678, None),
+    ("解除劳动关系的职工党员", ("restructured_enterprises", "contract_ended"), 3537, None),
+    ("离退休职工党员", ("restructured_enterprises", "retired"), 9450, None),
+    ("进城务工的外来党员（3000多人）", ("members", "floating_in"), 3000, None),
+)
+
+
+def compare_with_speech(report: dict) -> list[dict]:
+    """Each figure the speech states beside the one computed from the data. The data decides:
+    where the speech's own share is off (23.5% for 77,890 of 332,729), the difference shows."""
+    rows = []
+    for label, path, stated, stated_share in SPEECH_STATEMENTS:
+        value = report
+        for key in path:
+            value = value[key]
+        count, share = (value["count"], value["share"]) if isinstance(value, dict) else (value, None)
+        same_count = count >= stated if label.endswith("3000多人）") else count == stated
+        rows.append({
+            "label": label, "stated": stated, "computed": count, "stated_share": stated_share,
+            "computed_share": share, "agrees": same_count and (stated_share is None or stated_share == share),
+        })
+    return rows

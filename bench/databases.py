@@ -1,0 +1,68 @@
+"""Fresh benchmark databases: a SQLite file in a temporary folder, a throw-away PostgreSQL database."""
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import Engine
+
+from dangjian.db import make_engine, session_scope
+from dangjian.demo.generator import generate
+from dangjian.migrations import upgrade
+from timing import timed
+
+PG_HOST, PG_PORT, PG_USER = "127.0.0.1", 5432, "postgres"
+SEED = 20251231
+
+
+def _pg_admin() -> psycopg.Connection:
+    return psycopg.connect(host=PG_HOST, port=PG_PORT, user=PG_USER, dbname="postgres",
+                           autocommit=True, connect_timeout=2)
+
+
+def postgres_reachable() -> bool:
+    try:
+        with _pg_admin():
+            return True
+    except psycopg.Error:
+        return False
+
+
+@contextmanager
+def sqlite_engine() -> Iterator[Engine]:
+    with tempfile.TemporaryDirectory(prefix="dangjian_bench_") as folder:
+        engine = make_engine(f"sqlite:///{Path(folder) / 'bench.db'}", echo=False)
+        try:
+            upgrade(engine)
+            yield engine
+        finally:
+            engine.dispose()
+
+
+@contextmanager
+def postgres_engine() -> Iterator[Engine]:
+    name = f"dangjian_bench_{os.getpid()}"
+    with _pg_admin() as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{name}"')
+    engine = make_engine(f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}", echo=False)
+    try:
+        upgrade(engine)
+        yield engine
+    finally:
+        engine.dispose()
+        with _pg_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def generate_city(engine: Engine, scale: float) -> tuple[float, dict[str, int]]:
+    """Seconds to generate the demo city (commit included), and the row counts."""
+
+    def run() -> dict[str, int]:
+        with session_scope(engine) as session:
+            return generate(session, scale=scale, seed=SEED)
+
+    return timed(run)
