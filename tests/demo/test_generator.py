@@ -14,6 +14,7 @@ from dangjian.org.models import Division, Organization
 from dangjian.stats.checks import run_checks
 from dangjian.stats.service import build_report
 from tests.demo.figures import expected, figures_of
+from tests.stats.independent import Raw
 
 AS_OF = date(2025, 12, 31)
 SCALE = 0.02
@@ -126,3 +127,12 @@ def test_scaled_figures_are_proportional(scale):
     scaled = SPEECH.scaled(scale)
     assert abs(scaled.members - SPEECH.members * scale) <= 0.5
     assert scaled.unclassified == scaled.villages - scaled.class_1 - scaled.class_2 - scaled.class_3
+
+
+def test_report_on_the_demo_city_matches_an_independent_computation(small_city):
+    raw = Raw(small_city)
+    counties = small_city.scalars(select(Organization).where(Organization.depth == 1).order_by(Organization.id)).all()
+    for day in (AS_OF, date(2023, 6, 30)):
+        for org in [None, *counties[:3], counties[-1]]:
+            org_id = org.id if org else small_city.scalar(select(Organization.id).where(Organization.depth == 0))
+            assert build_report(small_city, org_id=org_id, as_of=day) == raw.expected(org_id, day), (org_id, day)
