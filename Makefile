@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-# Generates the demo city of the speech (if it is not there yet) and prints its report.
+# Generates the demo city of the speech (if it is not there yet), prints its report and the demo
+# accounts, and serves it on http://127.0.0.1:8000.
 demo: install
 	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF)
 	$(BIN)/dangjian report --as-of $(AS_OF) --speech
+	$(BIN)/dangjian demo-accounts
+	$(BIN)/dangjian serve --host 127.0.0.1 --port 8000
 
 demo-data: install
 	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --replace

@@ -7,6 +7,10 @@ is rolled back at the end.
 import os
 from collections.abc import Iterator
 
+# Cheap password hashing in tests only (argon2id all the same).
+os.environ.setdefault("DANGJIAN_PASSWORD_HASH_TIME_COST", "1")
+os.environ.setdefault("DANGJIAN_PASSWORD_HASH_MEMORY_KIB", "1024")
+
 import psycopg
 import pytest
 from sqlalchemy import Engine, text
@@ -77,3 +81,6 @@ def backend(engine: Engine) -> str:
 
 def count_rows(session: Session, table: str) -> int:
     return session.execute(text(f'SELECT count(*) FROM "{table}"')).scalar_one()
+
+
+pytest_plugins = ["tests.api_client"]

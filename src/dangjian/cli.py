@@ -78,6 +78,116 @@ def demo_data(
         f"已生成演示城市（规模 {scale}，种子 {seed}，基准日期 {day.isoformat()}），用时 {seconds:.1f} 秒："
         f"党组织 {counts['organization']:,} 个，党员记录 {counts['member']:,} 条。"
     )
+    demo_accounts()
+
+
+@app.command("demo-accounts")
+def demo_accounts() -> None:
+    """创建（如尚未创建）并列出演示账号。"""
+    from rich.table import Table
+
+    from dangjian.db import session_scope
+    from dangjian.demo.accounts import DEMO_PASSWORD, create_demo_accounts
+
+    _database()
+    try:
+        with session_scope() as session:
+            accounts = create_demo_accounts(session)
+    except AppError as error:
+        _fail(error)
+    table = Table(title=f"演示账号（密码均为 {DEMO_PASSWORD}）", title_justify="left")
+    for column in ("用户名", "角色", "名称", "数据范围"):
+        table.add_column(column)
+    for account in accounts:
+        table.add_row(account.username, account.role.label, account.display_name, account.place)
+    console.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="监听地址")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="端口")] = 8000,
+    workers: Annotated[int, typer.Option(help="工作进程数")] = 1,
+) -> None:
+    """启动 Web 服务（API 在 /api/v1，接口文档在 /api/docs）。"""
+    import uvicorn
+
+    _database()
+    console.print(f"基层党建管理平台：http://{host}:{port}/  接口文档：http://{host}:{port}/api/docs")
+    uvicorn.run("dangjian.app:create_app", factory=True, host=host, port=port, workers=workers,
+                access_log=False, log_level="warning")
+
+
+user_app = typer.Typer(help="账号管理", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+def _read_password(password: str | None) -> str:
+    return password or typer.prompt("密码（至少10个字符）", hide_input=True, confirmation_prompt=True)
+
+
+@user_app.command("create")
+def user_create(
+    username: str,
+    role: Annotated[str, typer.Option(help="角色：city_admin / county_organizer / township_organizer / branch_secretary / member / inspector")],
+    org: Annotated[str | None, typer.Option(help="所在党组织（编码、名称或编号）")] = None,
+    member: Annotated[int | None, typer.Option(help="党员编号（党员账号）")] = None,
+    area: Annotated[list[str] | None, typer.Option(help="所包乡镇或村的党组织（督查账号，可多次）")] = None,
+    name: Annotated[str | None, typer.Option(help="显示名称")] = None,
+    password: Annotated[str | None, typer.Option(help="密码；不填则提示输入")] = None,
+) -> None:
+    """创建账号。"""
+    from dangjian.auth import service as auth_service
+    from dangjian.auth.roles import Role
+    from dangjian.db import session_scope
+    from dangjian.org import service as org_service
+
+    _database()
+    try:
+        role_value = Role(role)
+    except ValueError:
+        _fail(AppError(f"角色无效：{role}", field="role"))
+    secret = _read_password(password)
+    try:
+        with session_scope() as session:
+            org_id = org_service.resolve_org(session, org).id if org else None
+            areas = [org_service.resolve_org(session, a).id for a in area or []]
+            auth_service.create_user(session, username=username, password=secret, role=role_value, display_name=name,
+                                     org_id=org_id, member_id=member, areas=areas, actor="cli")
+    except AppError as error:
+        _fail(error)
+    console.print(f"已创建账号 {username}（{role_value.label}）")
+
+
+@user_app.command("reset")
+def user_reset(username: str, password: Annotated[str | None, typer.Option(help="新密码；不填则提示输入")] = None) -> None:
+    """重置密码（并注销该账号的全部会话和令牌）。"""
+    from dangjian.auth import service as auth_service
+    from dangjian.db import session_scope
+
+    _database()
+    secret = _read_password(password)
+    try:
+        with session_scope() as session:
+            auth_service.set_password(session, auth_service.get_user(session, username), secret, actor="cli")
+    except AppError as error:
+        _fail(error)
+    console.print(f"已重置 {username} 的密码")
+
+
+@user_app.command("disable")
+def user_disable(username: str) -> None:
+    """停用账号（并注销其全部会话和令牌）。"""
+    from dangjian.auth import service as auth_service
+    from dangjian.db import session_scope
+
+    _database()
+    try:
+        with session_scope() as session:
+            auth_service.disable_user(session, auth_service.get_user(session, username), actor="cli")
+    except AppError as error:
+        _fail(error)
+    console.print(f"已停用账号 {username}")
 
 
 @app.command()

@@ -11,6 +11,16 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///var/dangjian.db"
     echo_sql: bool = False
+    session_idle_minutes: int = 30
+    session_absolute_hours: int = 12
+    lockout_failures: int = 5  # consecutive failures that lock an account
+    lockout_minutes: int = 15
+    address_failures: int = 20  # failures from one address within the window
+    address_window_minutes: int = 15
+    cookie_secure: bool = False  # set true behind HTTPS
+    # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile). Tests lower them.
+    password_hash_time_cost: int = 3
+    password_hash_memory_kib: int = 65536
 
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"

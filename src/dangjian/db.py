@@ -10,6 +10,7 @@ from sqlalchemy import Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 from dangjian.config import get_settings
+from dangjian.errors import AppError
 
 # Explicit adapters (the implicit ones are deprecated): dates as ISO text, as SQLAlchemy stores them.
 sqlite3.register_adapter(date, date.isoformat)
@@ -87,11 +88,23 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except AppError as error:
+        if error.keep_writes:
+            session.commit()
+        else:
+            session.rollback()
+        raise
     except BaseException:
         session.rollback()
         raise
     finally:
         session.close()
+
+
+def get_session() -> Iterator[Session]:
+    """FastAPI dependency: one transaction per request, committed before the response is sent."""
+    with session_scope() as session:
+        yield session
 
 
 def bulk_insert(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -> None:

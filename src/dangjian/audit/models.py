@@ -19,5 +19,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(24))
     entity: Mapped[str] = mapped_column(String(32))
     entity_id: Mapped[int | None] = mapped_column(Integer)
+    # The organization the record belonged to, so that audit queries can be scoped to a subtree.
+    org_id: Mapped[int | None] = mapped_column(Integer, index=True)
     before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)

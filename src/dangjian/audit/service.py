@@ -1,9 +1,14 @@
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from dangjian.audit.models import AuditEvent
+
+
+# The client's address for the request being served; set by the web app's middleware.
+request_address: ContextVar[str | None] = ContextVar("request_address", default=None)
 
 
 def jsonable(value: Any) -> Any:
@@ -26,11 +31,13 @@ def record(
     entity_id: int | None = None,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    org_id: int | None = None,
     address: str | None = None,
 ) -> AuditEvent:
     event = AuditEvent(
         actor=actor,
-        address=address,
+        address=address or request_address.get(),
+        org_id=org_id,
         action=action,
         entity=entity,
         entity_id=entity_id,

@@ -208,7 +208,7 @@ def create_member(
     if lost_on is not None:
         session.add(MemberEvent(member_id=member.id, kind=MemberEventKind.lost_contact.value, occurred_on=lost_on, org_id=member.org_id))
     session.flush()
-    audit_service.record(session, actor=actor, action="create", entity="member", entity_id=member.id, after=snapshot(member))
+    audit_service.record(session, actor=actor, action="create", entity="member", entity_id=member.id, org_id=member.org_id, after=snapshot(member))
     return member
 
 
@@ -270,7 +270,7 @@ def update_member(
         session.add(MemberEvent(member_id=member.id, kind=kind.value, occurred_on=effective_on, org_id=member.org_id, detail=audit_service.jsonable(changed)))
     member.version += 1
     session.flush()
-    audit_service.record(session, actor=actor, action="update", entity="member", entity_id=member.id, before=before, after=snapshot(member))
+    audit_service.record(session, actor=actor, action="update", entity="member", entity_id=member.id, org_id=member.org_id, before=before, after=snapshot(member))
     return member
 
 
@@ -315,5 +315,5 @@ def leave_member(
     member.version += 1
     session.add(MemberEvent(member_id=member.id, kind=MemberEventKind.left.value, occurred_on=left_on, org_id=member.org_id, detail={"reason": member.left_reason}))
     session.flush()
-    audit_service.record(session, actor=actor, action="leave", entity="member", entity_id=member.id, before=before, after=snapshot(member))
+    audit_service.record(session, actor=actor, action="leave", entity="member", entity_id=member.id, org_id=member.org_id, before=before, after=snapshot(member))
     return member

@@ -196,7 +196,7 @@ def create_org(session: Session, data: OrgCreate, *, actor: str, today: date | N
     ancestors = _open_ancestors(session, parent.id) if parent else []
     session.add_all(closure_rows(org.id, ancestors, founded_on))
     session.flush()
-    audit_service.record(session, actor=actor, action="create", entity="organization", entity_id=org.id, after=_org_snapshot(org))
+    audit_service.record(session, actor=actor, action="create", entity="organization", entity_id=org.id, org_id=org.id, after=_org_snapshot(org))
     return org
 
 
@@ -254,7 +254,7 @@ def move_org(
     org.parent_id = parent.id
     org.version += 1
     session.flush()
-    audit_service.record(session, actor=actor, action="move", entity="organization", entity_id=org.id, before=before, after=_org_snapshot(org))
+    audit_service.record(session, actor=actor, action="move", entity="organization", entity_id=org.id, org_id=org.id, before=before, after=_org_snapshot(org))
     return org
 
 
@@ -296,5 +296,5 @@ def dissolve_org(
         .values(valid_to=dissolved_on)
     )
     session.flush()
-    audit_service.record(session, actor=actor, action="dissolve", entity="organization", entity_id=org.id, before=before, after=_org_snapshot(org))
+    audit_service.record(session, actor=actor, action="dissolve", entity="organization", entity_id=org.id, org_id=org.id, before=before, after=_org_snapshot(org))
     return org

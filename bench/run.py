@@ -1,0 +1,199 @@
+"""Benchmarks: demo city generation and the statistics report, against DuckDB measured in the same run.
+
+    .venv/bin/python bench/run.py [--scale 1] [--repeat 3] [--skip-postgres]
+
+Prints figures only; nothing here passes or fails on timing.
+"""
+
+import argparse
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Engine, select, text
+from sqlalchemy.orm import Session
+
+from baseline import DuckReport, load_duckdb, read_frames
+from databases import generate_city, postgres_engine, postgres_reachable, sqlite_engine
+from dangjian.db import session_scope
+from dangjian.org import service as org_service
+from dangjian.org.models import Organization
+from dangjian.stats.service import build_report, report_by_children
+from figures import differences, flatten
+from sections import SECTIONS, section_times
+from timing import median_time, timed
+
+DAY = date(2025, 12, 31)
+GENERATE_GOAL_S = 60.0
+RATIO_GOAL = 3.0
+
+
+@dataclass
+class Result:
+    backend: str
+    generate_s: float = 0.0
+    members: int = 0
+    organizations: int = 0
+    city_ours: float = 0.0
+    city_duck: float = 0.0
+    counties: int = 0
+    counties_ours: float = 0.0
+    counties_duck: float = 0.0
+    children_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    city_sections: dict[str, float] = field(default_factory=dict)
+    county_sections: dict[str, float] = field(default_factory=dict)
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+def county_orgs(session: Session, root: Organization) -> list[Organization]:
+    children = session.scalars(
+        select(Organization).where(Organization.parent_id == root.id).order_by(Organization.code)
+    ).all()
+    return [c for c in children if len(c.code) == 6 and c.code.isdigit()]
+
+
+def check_figures(session: Session, duck: DuckReport, orgs: list[Organization]) -> list[str]:
+    """Our report and DuckDB's, figure by figure, for every organization given (also a warm-up)."""
+    problems = []
+    for org in orgs:
+        ours = flatten(build_report(session, org_id=org.id, as_of=DAY))
+        problems += [f"{org.code} {d}" for d in differences(ours, duck.build(org.id, DAY))]
+    return problems
+
+
+def check_children(session: Session, root: Organization, counties: list[Organization]) -> list[str]:
+    """report_by_children's totals against each county's own report."""
+    rows = {row["org"]["id"]: row for row in report_by_children(session, org_id=root.id, as_of=DAY)}
+    problems = []
+    for county in counties:
+        members = build_report(session, org_id=county.id, as_of=DAY)["members"]
+        row = rows.get(county.id, {})
+        for key in ("total", "full", "probationary"):
+            if row.get(key) != members[key]:
+                problems.append(f"{county.code} report_by_children.{key}: {row.get(key)} vs report {members[key]}")
+    return problems
+
+
+def time_reports(session: Session, duck: DuckReport, root: Organization, counties: list[Organization],
+                 repeat: int, result: Result) -> None:
+    result.city_ours, report = median_time(lambda: build_report(session, org_id=None, as_of=DAY), repeat)
+    result.city_duck, _ = median_time(lambda: duck.build(root.id, DAY), repeat)
+    result.members = report["members"]["total"]
+    result.organizations = report["organizations"]["total"]
+    log(f"  city report: ours {result.city_ours:.3f} s, DuckDB {result.city_duck:.3f} s")
+    for county in counties:
+        ours, report = median_time(lambda: build_report(session, org_id=county.id, as_of=DAY), repeat)
+        theirs, _ = median_time(lambda: duck.build(county.id, DAY), repeat)
+        result.counties_ours += ours
+        result.counties_duck += theirs
+        log(f"  county {county.code}: ours {ours:.3f} s, DuckDB {theirs:.3f} s, "
+            f"{report['members']['total']:,} members")
+    result.counties = len(counties)
+    result.children_s, _ = median_time(lambda: report_by_children(session, org_id=root.id, as_of=DAY), repeat)
+    log(f"  report_by_children(root): {result.children_s:.3f} s")
+
+
+def profile_sections(session: Session, counties: list[Organization], result: Result) -> None:
+    with section_times() as times:
+        build_report(session, org_id=None, as_of=DAY)
+    result.city_sections = dict(times)
+    with section_times() as times:
+        for county in counties:
+            build_report(session, org_id=county.id, as_of=DAY)
+    result.county_sections = dict(times)
+
+
+def bench_backend(backend: str, engine: Engine, scale: float, repeat: int) -> Result:
+    result = Result(backend)
+    log(f"\n== {backend} ==")
+    result.generate_s, counts = generate_city(engine, scale)
+    log(f"  generate city: {result.generate_s:.2f} s ({counts['member']:,} member rows, "
+        f"{counts['organization']:,} organization rows)")
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            seconds, _ = timed(lambda: connection.execute(text("ANALYZE")))
+        log(f"  ANALYZE (not timed as part of anything): {seconds:.2f} s")
+    load_s, frames = timed(lambda: read_frames(engine))
+    duck = DuckReport(load_duckdb(frames))
+    log(f"  baseline rows read into pandas and DuckDB (excluded from timings): {load_s:.2f} s")
+    with session_scope(engine) as session:
+        root = org_service.root_org(session)
+        counties = county_orgs(session, root)
+        result.problems = check_figures(session, duck, [root, *counties])
+        result.problems += check_children(session, root, counties)
+        log(f"  figures vs DuckDB (city + {len(counties)} counties): "
+            f"{'OK' if not result.problems else f'{len(result.problems)} differences'}")
+        for problem in result.problems[:20]:
+            log(f"    {problem}")
+        time_reports(session, duck, root, counties, repeat, result)
+        profile_sections(session, counties, result)
+    return result
+
+
+def ratio(ours: float, theirs: float) -> float:
+    return ours / theirs if theirs else float("inf")
+
+
+def goal(met: bool) -> str:
+    return "met" if met else "NOT met"
+
+
+def summary(results: list[Result], scale: float, repeat: int) -> str:
+    first = results[0]
+    head = (f"Demo city, scale {scale:g}: {first.members:,} members, {first.organizations:,} organizations, "
+            f"as of {DAY.isoformat()}; report times are medians of {repeat}")
+    rows: list[tuple[str, list[str], str]] = [
+        ("generate demo city (s)", [f"{r.generate_s:.1f}" for r in results],
+         f"goal <= {GENERATE_GOAL_S:.0f} s: " + ", ".join(goal(r.generate_s <= GENERATE_GOAL_S) for r in results)),
+        ("city report: ours (s)", [f"{r.city_ours:.3f}" for r in results], ""),
+        ("city report: DuckDB (s)", [f"{r.city_duck:.3f}" for r in results], ""),
+        ("city report: ours/DuckDB", [f"{ratio(r.city_ours, r.city_duck):.1f}x" for r in results],
+         f"goal <= {RATIO_GOAL:g}x: " + ", ".join(goal(ratio(r.city_ours, r.city_duck) <= RATIO_GOAL) for r in results)),
+        (f"{first.counties} county reports: ours (s)", [f"{r.counties_ours:.3f}" for r in results], "sum of medians"),
+        (f"{first.counties} county reports: DuckDB (s)", [f"{r.counties_duck:.3f}" for r in results], ""),
+        (f"{first.counties} county reports: ours/DuckDB", [f"{ratio(r.counties_ours, r.counties_duck):.1f}x" for r in results],
+         f"goal <= {RATIO_GOAL:g}x: " + ", ".join(goal(ratio(r.counties_ours, r.counties_duck) <= RATIO_GOAL) for r in results)),
+        ("report_by_children(city) (s)", [f"{r.children_s:.3f}" for r in results], ""),
+        ("figures equal DuckDB's", ["OK" if not r.problems else f"{len(r.problems)} diffs" for r in results], ""),
+    ]
+    for section in SECTIONS.values():
+        rows.append((f"  of which {section}: city / counties (s)",
+                     [f"{r.city_sections.get(section, 0):.3f} / {r.county_sections.get(section, 0):.3f}" for r in results],
+                     "one pass"))
+    label_width = max(len(label) for label, _, _ in rows)
+    cell_width = max(12, *(len(c) for _, cells, _ in rows for c in cells), *(len(r.backend) for r in results))
+    lines = [head, "", " " * label_width + "  " + "  ".join(r.backend.rjust(cell_width) for r in results)]
+    for label, cells, note in rows:
+        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(cell_width) for c in cells)
+        lines.append(f"{line}   {note}".rstrip())
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--repeat", type=int, default=3, help="repetitions per report timing (median)")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+
+    started = time.perf_counter()
+    results = []
+    with sqlite_engine() as engine:
+        results.append(bench_backend("SQLite", engine, args.scale, args.repeat))
+    if args.skip_postgres:
+        log("\nPostgreSQL skipped (--skip-postgres)")
+    elif not postgres_reachable():
+        log("\nPostgreSQL not reachable at 127.0.0.1:5432: skipped")
+    else:
+        with postgres_engine() as engine:
+            results.append(bench_backend("PostgreSQL", engine, args.scale, args.repeat))
+    log("\n" + summary(results, args.scale, args.repeat))
+    log(f"\nbench took {time.perf_counter() - started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
