@@ -1,27 +1,29 @@
 """Benchmarks: demo city generation and the statistics report, against DuckDB measured in the same run.
 
-    .venv/bin/python bench/run.py [--scale 1] [--repeat 3] [--skip-postgres]
+    .venv/bin/python bench/run.py [--scale 1] [--repeat 5] [--skip-postgres]
 
 Prints figures only; nothing here passes or fails on timing.
 """
 
 import argparse
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import date
-
-from sqlalchemy import Engine, select, text
-from sqlalchemy.orm import Session
+from functools import partial
 
 from baseline import DuckReport, load_duckdb, read_frames
-from databases import generate_city, postgres_engine, postgres_reachable, sqlite_engine
+from databases import generate_city, postgres_engine, postgres_reachable, settle, sqlite_engine
+from figures import differences, flatten
+from sections import SECTIONS, section_times
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+from timing import median_time, timed
+
 from dangjian.db import session_scope
 from dangjian.org import service as org_service
 from dangjian.org.models import Organization
 from dangjian.stats.service import build_report, report_by_children
-from figures import differences, flatten
-from sections import SECTIONS, section_times
-from timing import median_time, timed
 
 DAY = date(2025, 12, 31)
 GENERATE_GOAL_S = 60.0
@@ -74,26 +76,42 @@ def check_children(session: Session, root: Organization, counties: list[Organiza
         row = rows.get(county.id, {})
         for key in ("total", "full", "probationary"):
             if row.get(key) != members[key]:
-                problems.append(f"{county.code} report_by_children.{key}: {row.get(key)} vs report {members[key]}")
+                problems.append(
+                    f"{county.code} report_by_children.{key}: {row.get(key)} vs report {members[key]}"
+                )
     return problems
 
 
-def time_reports(session: Session, duck: DuckReport, root: Organization, counties: list[Organization],
-                 repeat: int, result: Result) -> None:
-    result.city_ours, report = median_time(lambda: build_report(session, org_id=None, as_of=DAY), repeat)
+def time_reports(
+    session: Session,
+    duck: DuckReport,
+    root: Organization,
+    counties: list[Organization],
+    repeat: int,
+    result: Result,
+) -> None:
+    result.city_ours, report = median_time(
+        lambda: build_report(session, org_id=None, as_of=DAY), repeat
+    )
     result.city_duck, _ = median_time(lambda: duck.build(root.id, DAY), repeat)
     result.members = report["members"]["total"]
     result.organizations = report["organizations"]["total"]
     log(f"  city report: ours {result.city_ours:.3f} s, DuckDB {result.city_duck:.3f} s")
     for county in counties:
-        ours, report = median_time(lambda: build_report(session, org_id=county.id, as_of=DAY), repeat)
-        theirs, _ = median_time(lambda: duck.build(county.id, DAY), repeat)
+        ours, report = median_time(
+            partial(build_report, session, org_id=county.id, as_of=DAY), repeat
+        )
+        theirs, _ = median_time(partial(duck.build, county.id, DAY), repeat)
         result.counties_ours += ours
         result.counties_duck += theirs
-        log(f"  county {county.code}: ours {ours:.3f} s, DuckDB {theirs:.3f} s, "
-            f"{report['members']['total']:,} members")
+        log(
+            f"  county {county.code}: ours {ours:.3f} s, DuckDB {theirs:.3f} s, "
+            f"{report['members']['total']:,} members"
+        )
     result.counties = len(counties)
-    result.children_s, _ = median_time(lambda: report_by_children(session, org_id=root.id, as_of=DAY), repeat)
+    result.children_s, _ = median_time(
+        lambda: report_by_children(session, org_id=root.id, as_of=DAY), repeat
+    )
     log(f"  report_by_children(root): {result.children_s:.3f} s")
 
 
@@ -111,12 +129,12 @@ def bench_backend(backend: str, engine: Engine, scale: float, repeat: int) -> Re
     result = Result(backend)
     log(f"\n== {backend} ==")
     result.generate_s, counts = generate_city(engine, scale)
-    log(f"  generate city: {result.generate_s:.2f} s ({counts['member']:,} member rows, "
-        f"{counts['organization']:,} organization rows)")
+    log(
+        f"  generate city: {result.generate_s:.2f} s ({counts['member']:,} member rows, "
+        f"{counts['organization']:,} organization rows)"
+    )
     if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            seconds, _ = timed(lambda: connection.execute(text("ANALYZE")))
-        log(f"  ANALYZE (not timed as part of anything): {seconds:.2f} s")
+        log(f"  VACUUM ANALYZE + CHECKPOINT (not part of any timing): {settle(engine):.2f} s")
     load_s, frames = timed(lambda: read_frames(engine))
     duck = DuckReport(load_duckdb(frames))
     log(f"  baseline rows read into pandas and DuckDB (excluded from timings): {load_s:.2f} s")
@@ -125,8 +143,10 @@ def bench_backend(backend: str, engine: Engine, scale: float, repeat: int) -> Re
         counties = county_orgs(session, root)
         result.problems = check_figures(session, duck, [root, *counties])
         result.problems += check_children(session, root, counties)
-        log(f"  figures vs DuckDB (city + {len(counties)} counties): "
-            f"{'OK' if not result.problems else f'{len(result.problems)} differences'}")
+        log(
+            f"  figures vs DuckDB (city + {len(counties)} counties): "
+            f"{'OK' if not result.problems else f'{len(result.problems)} differences'}"
+        )
         for problem in result.problems[:20]:
             log(f"    {problem}")
         time_reports(session, duck, root, counties, repeat, result)
@@ -138,37 +158,78 @@ def ratio(ours: float, theirs: float) -> float:
     return ours / theirs if theirs else float("inf")
 
 
-def goal(met: bool) -> str:
-    return "met" if met else "NOT met"
+def summary_rows(results: list[Result]) -> list[tuple[str, list[str], str]]:
+    """(label, one cell per backend, note) for the summary table."""
+
+    def each(cell) -> list[str]:
+        return [cell(r) for r in results]
+
+    def goal(text: str, met) -> str:
+        return f"goal {text}: " + ", ".join("met" if met(r) else "NOT met" for r in results)
+
+    def city_ratio(r: Result) -> float:
+        return ratio(r.city_ours, r.city_duck)
+
+    def county_ratio(r: Result) -> float:
+        return ratio(r.counties_ours, r.counties_duck)
+
+    n = results[0].counties
+    rows = [
+        (
+            "generate demo city (s)",
+            each(lambda r: f"{r.generate_s:.1f}"),
+            goal(f"<= {GENERATE_GOAL_S:.0f} s", lambda r: r.generate_s <= GENERATE_GOAL_S),
+        ),
+        ("city report: ours (s)", each(lambda r: f"{r.city_ours:.3f}"), ""),
+        ("city report: DuckDB (s)", each(lambda r: f"{r.city_duck:.3f}"), ""),
+        (
+            "city report: ours/DuckDB",
+            each(lambda r: f"{city_ratio(r):.1f}x"),
+            goal(f"<= {RATIO_GOAL:g}x", lambda r: city_ratio(r) <= RATIO_GOAL),
+        ),
+        (
+            f"{n} county reports: ours (s)",
+            each(lambda r: f"{r.counties_ours:.3f}"),
+            "sum of medians",
+        ),
+        (f"{n} county reports: DuckDB (s)", each(lambda r: f"{r.counties_duck:.3f}"), ""),
+        (
+            f"{n} county reports: ours/DuckDB",
+            each(lambda r: f"{county_ratio(r):.1f}x"),
+            goal(f"<= {RATIO_GOAL:g}x", lambda r: county_ratio(r) <= RATIO_GOAL),
+        ),
+        ("report_by_children(city) (s)", each(lambda r: f"{r.children_s:.3f}"), ""),
+        (
+            "figures equal DuckDB's",
+            each(lambda r: f"{len(r.problems)} diffs" if r.problems else "OK"),
+            "",
+        ),
+    ]
+    for section in SECTIONS.values():
+        cells = [
+            f"{r.city_sections.get(section, 0):.3f} / {r.county_sections.get(section, 0):.3f}"
+            for r in results
+        ]
+        rows.append((f"  of which {section}: city / counties (s)", cells, "one pass"))
+    return rows
 
 
 def summary(results: list[Result], scale: float, repeat: int) -> str:
     first = results[0]
-    head = (f"Demo city, scale {scale:g}: {first.members:,} members, {first.organizations:,} organizations, "
-            f"as of {DAY.isoformat()}; report times are medians of {repeat}")
-    rows: list[tuple[str, list[str], str]] = [
-        ("generate demo city (s)", [f"{r.generate_s:.1f}" for r in results],
-         f"goal <= {GENERATE_GOAL_S:.0f} s: " + ", ".join(goal(r.generate_s <= GENERATE_GOAL_S) for r in results)),
-        ("city report: ours (s)", [f"{r.city_ours:.3f}" for r in results], ""),
-        ("city report: DuckDB (s)", [f"{r.city_duck:.3f}" for r in results], ""),
-        ("city report: ours/DuckDB", [f"{ratio(r.city_ours, r.city_duck):.1f}x" for r in results],
-         f"goal <= {RATIO_GOAL:g}x: " + ", ".join(goal(ratio(r.city_ours, r.city_duck) <= RATIO_GOAL) for r in results)),
-        (f"{first.counties} county reports: ours (s)", [f"{r.counties_ours:.3f}" for r in results], "sum of medians"),
-        (f"{first.counties} county reports: DuckDB (s)", [f"{r.counties_duck:.3f}" for r in results], ""),
-        (f"{first.counties} county reports: ours/DuckDB", [f"{ratio(r.counties_ours, r.counties_duck):.1f}x" for r in results],
-         f"goal <= {RATIO_GOAL:g}x: " + ", ".join(goal(ratio(r.counties_ours, r.counties_duck) <= RATIO_GOAL) for r in results)),
-        ("report_by_children(city) (s)", [f"{r.children_s:.3f}" for r in results], ""),
-        ("figures equal DuckDB's", ["OK" if not r.problems else f"{len(r.problems)} diffs" for r in results], ""),
-    ]
-    for section in SECTIONS.values():
-        rows.append((f"  of which {section}: city / counties (s)",
-                     [f"{r.city_sections.get(section, 0):.3f} / {r.county_sections.get(section, 0):.3f}" for r in results],
-                     "one pass"))
+    rows = summary_rows(results)
     label_width = max(len(label) for label, _, _ in rows)
-    cell_width = max(12, *(len(c) for _, cells, _ in rows for c in cells), *(len(r.backend) for r in results))
-    lines = [head, "", " " * label_width + "  " + "  ".join(r.backend.rjust(cell_width) for r in results)]
+    width = max(12, *(len(cell) for _, cells, _ in rows for cell in cells))
+    head = (
+        f"Demo city, scale {scale:g}: {first.members:,} members, {first.organizations:,} "
+        f"organizations, as of {DAY.isoformat()}; report times are medians of {repeat}"
+    )
+    lines = [
+        head,
+        "",
+        " " * label_width + "  " + "  ".join(r.backend.rjust(width) for r in results),
+    ]
     for label, cells, note in rows:
-        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(cell_width) for c in cells)
+        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(width) for c in cells)
         lines.append(f"{line}   {note}".rstrip())
     return "\n".join(lines)
 
@@ -176,11 +237,17 @@ def summary(results: list[Result], scale: float, repeat: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3, help="repetitions per report timing (median)")
+    parser.add_argument(
+        "--repeat", type=int, default=5, help="repetitions per report timing (median)"
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
 
     started = time.perf_counter()
+    log(
+        "load average at start (other work on this machine skews timings): "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
     results = []
     with sqlite_engine() as engine:
         results.append(bench_backend("SQLite", engine, args.scale, args.repeat))
@@ -192,7 +259,10 @@ def main() -> None:
         with postgres_engine() as engine:
             results.append(bench_backend("PostgreSQL", engine, args.scale, args.repeat))
     log("\n" + summary(results, args.scale, args.repeat))
-    log(f"\nbench took {time.perf_counter() - started:.0f} s")
+    log(
+        f"\nbench took {time.perf_counter() - started:.0f} s; load average at end: "
+        + " ".join(f"{x:.2f}" for x in os.getloadavg())
+    )
 
 
 if __name__ == "__main__":

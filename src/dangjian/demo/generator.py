@@ -13,7 +13,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Table, delete, func, select
+from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
@@ -878,6 +878,7 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
     for table in TABLES_IN_ORDER:
         bulk_insert(session, table, rows[table.name])
     reset_sequences(session, TABLES_IN_ORDER)
+    session.execute(text("ANALYZE"))  # fresh statistics for the query planners
     counts = {name: len(r) for name, r in rows.items()}
     audit_service.record(session, actor=actor, action="generate", entity="demo_city",
                          after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(), **counts})

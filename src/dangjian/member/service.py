@@ -5,25 +5,45 @@ read. Every write here keeps the open period equal to the member row.
 """
 
 import re
+import unicodedata
+from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
-from dangjian.errors import Conflict, NotFound, ValidationFailed
-from dangjian.kit import idcard
+from dangjian.auth.scope import Scope, ScopeKind, owns_member_formally, visible_member, visible_org
+from dangjian.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from dangjian.kit import idcard, privacy
 from dangjian.member.codes import (
     EDUCATIONS,
     ETHNICITIES,
+    Employment,
     Gender,
     LeaveReason,
     MemberEventKind,
     MemberStatus,
+    Occupation,
+    education_codes,
 )
 from dangjian.member.models import Member, MemberEvent, MemberPeriod
-from dangjian.member.schemas import MemberCreate, MemberUpdate
+from dangjian.member.schemas import (
+    PERSONAL_FIELDS,
+    MemberCreate,
+    MemberDetail,
+    MemberEventRead,
+    MemberHistory,
+    MemberListItem,
+    MemberPage,
+    MemberPeriodRead,
+    MemberQuery,
+    MemberUpdate,
+    OrgRef,
+    RevealedPersonal,
+    UnitRef,
+)
 from dangjian.org.codes import BRANCH_KINDS
 from dangjian.org.models import Organization, Unit
 
@@ -34,6 +54,10 @@ PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # change in the member's situation that holds from an effective date on.
 CORRECTIONS = ("gender", "ethnicity", "birth_on", "confirmed_on")
 PERIOD_FIELDS = ("org_id", "inflow_org_id", "education", "occupation", "employment", "is_floating")
+# Fields every member has (the table refuses nulls); an edit may not clear them.
+REQUIRED = ("name", "id_number", "ethnicity", "education", "occupation", "employment", "joined_on")
+# Longest free texts, as the columns allow.
+TEXT_LIMITS = {"post": 64, "outflow_place": 128, "inflow_place": 128, "address": 200}
 FIELD_LABELS = {
     "name": "姓名",
     "gender": "性别",
@@ -98,9 +122,20 @@ def _fail(field: str, reason: str) -> ValidationFailed:
     return ValidationFailed(f"{FIELD_LABELS.get(field, field)}：{reason}", field=field)
 
 
+def _has_control(text: str) -> bool:
+    """Control characters and lone surrogates: invisible, and refused by PostgreSQL (NUL)."""
+    return any(unicodedata.category(c) in ("Cc", "Cs") for c in text)
+
+
 def _validate(session: Session, values: dict[str, Any], *, member_id: int | None, today: date) -> dict[str, Any]:
     """Check a member's complete values; returns them normalized. Raises on the first problem."""
     values = dict(values)
+    for field in REQUIRED:
+        if values.get(field) is None:
+            raise _fail(field, "不能为空")
+    for field in ("name", "post", "outflow_place", "inflow_place", "address", "phone"):
+        if isinstance(values.get(field), str) and _has_control(values[field]):
+            raise _fail(field, "含有不可见的控制字符")
     name = (values.get("name") or "").strip()
     if not name:
         raise _fail("name", "不能为空")
@@ -140,11 +175,12 @@ def _validate(session: Session, values: dict[str, Any], *, member_id: int | None
         raise _fail("confirmed_on", "预备期为一年，转正日期不能早于入党日期满一年")  # 党章 第七条
     phone = (values.get("phone") or "").strip() or None
     if phone is not None and not PHONE.match(phone):
-        raise _fail("phone", f"格式不正确：{phone}")
+        raise _fail("phone", f"格式不正确：{privacy.mask_phone(phone)}")  # personal data only masked
     values["phone"] = phone
-    values["post"] = (values.get("post") or "").strip() or None
-    for field in ("outflow_place", "inflow_place", "address"):
+    for field, limit in TEXT_LIMITS.items():
         values[field] = (values.get(field) or "").strip() or None
+        if values[field] is not None and len(values[field]) > limit:
+            raise _fail(field, f"不能超过{limit}个字")
     values["is_floating"] = bool(values.get("is_floating"))
     _validate_orgs(session, values)
     if values.get("unit_id") is not None and session.get(Unit, values["unit_id"]) is None:
@@ -191,6 +227,12 @@ def create_member(
     start_on = effective_on or values["joined_on"]
     if start_on > today:
         raise _fail("joined_on", "生效日期不能晚于今天")
+    # History lies within the organizations' lifetimes: none before they were founded.
+    for org_id in (values.get("org_id"), values.get("inflow_org_id")):
+        if org_id is not None:
+            start_on = max(start_on, session.get(Organization, org_id).founded_on)
+    if start_on > today:
+        raise _fail("org_id", "党组织的成立日期晚于今天")
     member = Member(**{k: (v.value if hasattr(v, "value") else v) for k, v in values.items()})
     member.status = MemberStatus.active.value
     member.version = 1
@@ -259,6 +301,10 @@ def update_member(
         period = _open_period(session, member.id)
         if effective_on < period.start_on:
             raise _fail("effective_on", f"生效日期不能早于上一次变动（{period.start_on.isoformat()}）")
+        for field in ("org_id", "inflow_org_id"):
+            org = session.get(Organization, new_period_values[field]) if new_period_values[field] else None
+            if org is not None and new_period_values[field] != old_period_values[field] and effective_on < org.founded_on:
+                raise _fail("effective_on", f"生效日期早于“{org.name}”的成立日期（{org.founded_on.isoformat()}）")
         if effective_on == period.start_on:
             for field, value in new_period_values.items():
                 setattr(period, field, value)
@@ -317,3 +363,253 @@ def leave_member(
     session.flush()
     audit_service.record(session, actor=actor, action="leave", entity="member", entity_id=member.id, org_id=member.org_id, before=before, after=snapshot(member))
     return member
+
+
+# --- Reading the roster within a scope, masked -------------------------------------------------
+
+SORTS: dict[str, tuple[ColumnElement, ...]] = {
+    "name": (Member.name.asc(), Member.id.asc()),
+    "-name": (Member.name.desc(), Member.id.desc()),
+    "birth_on": (Member.birth_on.asc(), Member.id.asc()),
+    "-birth_on": (Member.birth_on.desc(), Member.id.desc()),
+    "joined_on": (Member.joined_on.asc(), Member.id.asc()),
+    "-joined_on": (Member.joined_on.desc(), Member.id.desc()),
+    "id": (Member.id.asc(),),
+}
+NOT_WRITABLE = "该党员的组织关系不在您管理的党组织，您只能查看（如流入本组织的流动党员），不能修改"
+
+
+def age_on(born: date, day: date) -> int:
+    """Whole years from `born` to `day`."""
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def party_age(member: Member, *, today: date) -> int | None:
+    """党龄: whole years since confirmation as a full member (none while probationary), up to leaving."""
+    if member.confirmed_on is None:
+        return None
+    end = member.left_on if member.left_on is not None else today
+    return max(0, age_on(member.confirmed_on, end))
+
+
+def _born_cutoffs(query: MemberQuery, today: date) -> list[ColumnElement[bool]]:
+    """Age bounds as bounds on the birth date (plain comparisons, no date arithmetic in SQL)."""
+    clauses = []
+    if query.age_min is not None:  # age >= n  <=>  born on or before today n years ago
+        clauses.append(Member.birth_on <= add_years(today, -query.age_min))
+    if query.age_max is not None:  # age <= n  <=>  born after today n+1 years ago
+        clauses.append(Member.birth_on > add_years(today, -(query.age_max + 1)))
+    return clauses
+
+
+def _in_orgs(org_ids) -> ColumnElement[bool]:
+    """Members whose organization is among `org_ids`, and members floating into one of them."""
+    return or_(Member.org_id.in_(org_ids), Member.inflow_org_id.in_(org_ids))
+
+
+def roster_clauses(session: Session, scope: Scope, query: MemberQuery, *, today: date) -> list[ColumnElement[bool]]:
+    if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
+        raise ValidationFailed("年龄下限：不能大于年龄上限", field="age_min")
+    if query.education is not None and query.education not in EDUCATIONS:
+        raise _fail("education", "不是有效的学历代码")
+    name = (query.name or "").strip()
+    if _has_control(name):
+        raise ValidationFailed("姓名：含有不可见的控制字符", field="name")
+    clauses: list[ColumnElement[bool]] = []
+    if query.org_id is not None:
+        org = visible_org(session, scope, query.org_id)
+        # The subtree as far as the scope reaches (a branch secretary's scope is the branch alone).
+        ids = select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True), scope.orgs())
+        clauses.append(_in_orgs(ids.scalar_subquery()))
+    elif scope.kind is not ScopeKind.city:
+        clauses.append(scope.members())
+    clauses.append(Member.status == query.status.value)
+    if name:
+        clauses.append(Member.name.contains(name, autoescape=True))
+    if query.id_tail:
+        clauses.append(Member.id_number.endswith(query.id_tail.upper()))
+    if query.gender is not None:
+        clauses.append(Member.gender == query.gender.value)
+    clauses.extend(_born_cutoffs(query, today))
+    if query.education_group is not None:
+        clauses.append(Member.education.in_(education_codes(query.education_group)))
+    if query.education is not None:
+        clauses.append(Member.education == query.education)
+    if query.occupation is not None:
+        clauses.append(Member.occupation == query.occupation.value)
+    if query.employment is not None:
+        clauses.append(Member.employment == query.employment.value)
+    if query.floating is not None:
+        clauses.append(Member.is_floating == query.floating)
+    if query.lost_contact is not None:
+        clauses.append(Member.lost_contact_on.is_not(None) if query.lost_contact else Member.lost_contact_on.is_(None))
+    if query.without_post is not None:
+        no_post = or_(Member.post.is_(None), Member.post == "")
+        clauses.append(no_post if query.without_post else ~no_post)
+    if query.probationary is not None:
+        clauses.append(Member.confirmed_on.is_(None) if query.probationary else Member.confirmed_on.is_not(None))
+    return clauses
+
+
+def search_members(session: Session, scope: Scope, query: MemberQuery, *, today: date | None = None) -> MemberPage:
+    """One page of the roster in scope: one COUNT, one page query, one query for the names."""
+    today = today or date.today()
+    clauses = roster_clauses(session, scope, query, today=today)
+    total = session.scalar(select(func.count()).select_from(Member).where(*clauses)) or 0
+    members = session.scalars(
+        select(Member).where(*clauses).order_by(*SORTS[query.sort])
+        .limit(query.page_size).offset((query.page - 1) * query.page_size)
+    ).all()
+    orgs = org_refs(session, _org_ids(members))
+    return MemberPage(items=[list_item(m, orgs, today=today) for m in members], total=total,
+                      page=query.page, page_size=query.page_size)
+
+
+def _org_ids(members: Iterable[Member]) -> set[int]:
+    return {i for m in members for i in (m.org_id, m.inflow_org_id) if i is not None}
+
+
+def org_refs(session: Session, ids: Iterable[int]) -> dict[int, OrgRef]:
+    ids = sorted(set(ids))
+    if not ids:
+        return {}
+    rows = session.execute(select(Organization.id, Organization.name).where(Organization.id.in_(ids))).all()
+    return {row.id: OrgRef(id=row.id, name=row.name) for row in rows}
+
+
+def _labels(member: Member) -> dict[str, Any]:
+    return {
+        "gender_label": Gender(member.gender).label,
+        "ethnicity_label": ETHNICITIES.get(member.ethnicity, member.ethnicity),
+        "education_label": EDUCATIONS[member.education][0] if member.education in EDUCATIONS else member.education,
+        "occupation_label": Occupation(member.occupation).label,
+        "employment_label": Employment(member.employment).label,
+        "status_label": MemberStatus(member.status).label,
+    }
+
+
+def list_item(member: Member, orgs: dict[int, OrgRef], *, today: date) -> MemberListItem:
+    return MemberListItem(**_item_values(member, orgs, today=today))
+
+
+def _item_values(member: Member, orgs: dict[int, OrgRef], *, today: date) -> dict[str, Any]:
+    return {
+        "id": member.id, "name": member.name, "gender": member.gender, "birth_on": member.birth_on,
+        "age": age_on(member.birth_on, member.left_on or today), "id_number": idcard.mask(member.id_number),
+        "ethnicity": member.ethnicity, "education": member.education, "occupation": member.occupation,
+        "employment": member.employment, "joined_on": member.joined_on, "confirmed_on": member.confirmed_on,
+        "is_probationary": member.confirmed_on is None, "post": member.post,
+        "org": orgs.get(member.org_id) if member.org_id is not None else None,
+        "inflow_org": orgs.get(member.inflow_org_id) if member.inflow_org_id is not None else None,
+        "is_floating": member.is_floating, "lost_contact": member.lost_contact_on is not None,
+        "status": member.status, **_labels(member),
+    }
+
+
+def member_detail(session: Session, scope: Scope, member: Member, *, today: date | None = None) -> MemberDetail:
+    """A member as `scope` may see it: personal data masked, and whether the scope may edit it."""
+    today = today or date.today()
+    orgs = org_refs(session, _org_ids([member]))
+    unit = session.get(Unit, member.unit_id) if member.unit_id is not None else None
+    reason = LeaveReason(member.left_reason) if member.left_reason else None
+    return MemberDetail(
+        **_item_values(member, orgs, today=today),
+        party_age=party_age(member, today=today),
+        unit=UnitRef(id=unit.id, name=unit.name) if unit else None,
+        outflow_place=member.outflow_place, inflow_place=member.inflow_place, lost_contact_on=member.lost_contact_on,
+        phone=privacy.mask_phone(member.phone), address=privacy.mask_address(member.address),
+        left_on=member.left_on, left_reason=reason, left_reason_label=reason.label if reason else None,
+        version=member.version,
+        writable=member.status == MemberStatus.active.value and owns_member_formally(session, scope, member),
+    )
+
+
+MASKS = {"id_number": idcard.mask, "phone": privacy.mask_phone, "address": privacy.mask_address}
+
+
+def mask_detail(detail: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An event's detail with personal values masked (a change is stored as [before, after])."""
+    if not detail:
+        return detail
+
+    def masked(field: str, value: Any) -> Any:
+        if isinstance(value, list):
+            return [masked(field, v) for v in value]
+        return MASKS[field](value) if isinstance(value, str) else value
+
+    return {k: masked(k, v) if k in MASKS else v for k, v in detail.items()}
+
+
+def member_history(session: Session, member: Member) -> MemberHistory:
+    """Events and periods, oldest first, personal data masked."""
+    events = session.scalars(
+        select(MemberEvent).where(MemberEvent.member_id == member.id).order_by(MemberEvent.occurred_on, MemberEvent.id)
+    ).all()
+    periods = session.scalars(
+        select(MemberPeriod).where(MemberPeriod.member_id == member.id).order_by(MemberPeriod.start_on, MemberPeriod.id)
+    ).all()
+    ids = {e.org_id for e in events} | {i for p in periods for i in (p.org_id, p.inflow_org_id)}
+    orgs = org_refs(session, (i for i in ids if i is not None))
+    return MemberHistory(
+        events=[
+            MemberEventRead(kind=e.kind, kind_label=MemberEventKind(e.kind).label, occurred_on=e.occurred_on,
+                            org=orgs.get(e.org_id) if e.org_id is not None else None, detail=mask_detail(e.detail))
+            for e in events
+        ],
+        periods=[
+            MemberPeriodRead(start_on=p.start_on, end_on=p.end_on,
+                             org=orgs.get(p.org_id) if p.org_id is not None else None,
+                             inflow_org=orgs.get(p.inflow_org_id) if p.inflow_org_id is not None else None,
+                             employment=p.employment, employment_label=Employment(p.employment).label,
+                             is_floating=p.is_floating, is_lost_contact=p.is_lost_contact)
+            for p in periods
+        ],
+    )
+
+
+def reveal_personal(session: Session, member: Member, *, fields: Sequence[str], actor: str) -> RevealedPersonal:
+    """The full ID number, phone and address; the audit keeps who saw which fields, never the values."""
+    fields = [f for f in PERSONAL_FIELDS if f in set(fields)]
+    audit_service.record(session, actor=actor, action="reveal", entity="member", entity_id=member.id,
+                         org_id=member.org_id if member.org_id is not None else member.inflow_org_id,
+                         after={"fields": fields})
+    return RevealedPersonal(id=member.id, **{f: getattr(member, f) if f in fields else None for f in PERSONAL_FIELDS})
+
+
+# --- Scope checks for writes --------------------------------------------------------------------
+
+def writable_member(session: Session, scope: Scope, member_id: int, *, version: int | None = None) -> Member:
+    """The member if the scope holds their formal relation: 404 when out of sight (as if absent),
+    403 when only visible (a floating-in member seen through the inflow organization), 409 when stale."""
+    member = visible_member(session, scope, member_id)
+    if not owns_member_formally(session, scope, member):
+        raise Forbidden(NOT_WRITABLE, field="member_id")
+    if version is not None and member.version != version:
+        raise Conflict("该党员信息已被他人修改，请刷新后重试", field="version")
+    return member
+
+
+def org_in_scope(session: Session, scope: Scope, org_id: int, *, field: str = "org_id") -> Organization:
+    """An organization named in a request body: one outside the scope is refused exactly like one
+    that does not exist (422 naming the field), so that existence does not leak."""
+    try:
+        return visible_org(session, scope, org_id)
+    except NotFound:
+        reason = "党组织不存在或已撤销" if field == "inflow_org_id" else "党组织不存在"
+        raise _fail(field, f"{reason}：{org_id}") from None
+
+
+def check_create_scope(session: Session, scope: Scope, data: MemberCreate) -> None:
+    """A new member goes into an organization in scope; one floating in from outside the city is
+    registered by the inflow organization, which must then be in scope."""
+    if data.org_id is not None:
+        org_in_scope(session, scope, data.org_id)
+    elif data.inflow_org_id is not None:
+        org_in_scope(session, scope, data.inflow_org_id, field="inflow_org_id")
+
+
+def check_update_scope(session: Session, scope: Scope, member: Member, data: MemberUpdate) -> None:
+    """A move needs the new organization in scope too."""
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("org_id") is not None and changes["org_id"] != member.org_id:
+        org_in_scope(session, scope, changes["org_id"])

@@ -9,7 +9,7 @@ from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Integer, Select, and_, case, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session
 
 from dangjian.member.codes import (
@@ -230,10 +230,10 @@ def _member_columns(p, on: date) -> dict[str, ColumnElement[bool]]:
     return conditions
 
 
-def _member_counts(session: Session, scope: Select, on: date) -> dict[str, int]:
-    # The flags come from outer joins, not from `IN (...)` inside the sums: SQLite flattens the
-    # inner query and would otherwise probe the scope once per condition and row.
-    formal_scope, inflow_scope = scope.subquery(), scope.subquery()
+def _member_rows(session: Session, org: Organization, scope: Select, on: date):
+    """The member periods covering the day that count for the subtree, with three flags: formal
+    (relation in the subtree), restructured (in a restructured enterprise), inflow (floating in)."""
+    mp = MemberPeriod
     restructured_orgs = (
         select(Organization.id)
         .join(Unit, Unit.id == Organization.unit_id)
@@ -243,34 +243,46 @@ def _member_counts(session: Session, scope: Select, on: date) -> dict[str, int]:
         )
         .subquery()
     )
-    mp = MemberPeriod
-    formal_id, inflow_id = formal_scope.c.descendant_id, inflow_scope.c.descendant_id
-    periods = (
-        select(
-            case((formal_id.is_not(None), 1), else_=0).label("formal"),
-            case((restructured_orgs.c.id.is_not(None), 1), else_=0).label("restructured"),
-            case((inflow_id.is_not(None), 1), else_=0).label("inflow_in_scope"),
-            mp.gender,
-            mp.ethnicity,
-            mp.birth_on,
-            mp.confirmed_on,
-            mp.education,
-            mp.occupation,
-            mp.employment,
-            mp.has_post,
-            mp.is_floating,
-            mp.is_lost_contact,
+    attributes = (mp.gender, mp.ethnicity, mp.birth_on, mp.confirmed_on, mp.education, mp.occupation,
+                  mp.employment, mp.has_post, mp.is_floating, mp.is_lost_contact)
+    restructured = case((restructured_orgs.c.id.is_not(None), 1), else_=0).label("restructured")
+    on_day = org_service.covering(mp.start_on, mp.end_on, on)
+    if _is_whole_tree(session, org):
+        # Every organization is in scope, and periods lie within their organizations' lifetimes.
+        return (
+            select(case((mp.org_id.is_not(None), 1), else_=0).label("formal"), restructured,
+                   case((mp.inflow_org_id.is_not(None), 1), else_=0).label("inflow_in_scope"), *attributes)
+            .select_from(mp)
+            .outerjoin(restructured_orgs, restructured_orgs.c.id == mp.org_id)
+            .where(on_day)
+            .subquery()
         )
-        .select_from(mp)
-        .outerjoin(formal_scope, formal_id == mp.org_id)
-        .outerjoin(inflow_scope, inflow_id == mp.inflow_org_id)
+    # Below the root, start from the subtree's organizations so the member_period indexes are used.
+    formal_scope, inflow_scope = scope.subquery(), scope.subquery()
+    formal = (
+        select(literal(1, Integer).label("formal"), restructured, literal(0, Integer).label("inflow_in_scope"), *attributes)
+        .select_from(formal_scope)
+        .join(mp, mp.org_id == formal_scope.c.descendant_id)
         .outerjoin(restructured_orgs, restructured_orgs.c.id == mp.org_id)
-        .where(
-            org_service.covering(mp.start_on, mp.end_on, on),
-            or_(formal_id.is_not(None), inflow_id.is_not(None)),
-        )
-        .subquery()
+        .where(on_day)
     )
+    floating_in = (
+        select(literal(0, Integer), literal(0, Integer), literal(1, Integer), *attributes)
+        .select_from(inflow_scope)
+        .join(mp, mp.inflow_org_id == inflow_scope.c.descendant_id)
+        .where(on_day, or_(mp.org_id.is_(None), mp.org_id.not_in(scope)))
+    )
+    return union_all(formal, floating_in).subquery()
+
+
+def _is_whole_tree(session: Session, org: Organization) -> bool:
+    return org.parent_id is None and session.scalar(
+        select(func.count()).select_from(Organization).where(Organization.parent_id.is_(None))
+    ) == 1
+
+
+def _member_counts(session: Session, org: Organization, scope: Select, on: date) -> dict[str, int]:
+    periods = _member_rows(session, org, scope, on)
     conditions = _member_columns(periods.c, on)
     names = list(conditions)
     row = session.execute(
@@ -322,7 +334,7 @@ def build_report(session: Session, *, org_id: int | None = None, as_of: date) ->
     org = org_service.root_org(session) if org_id is None else org_service.get_org(session, org_id)
     scope = org_service.subtree_ids(org.id, as_of)
     units = _unit_counts(session, scope, as_of)
-    counts = _member_counts(session, scope, as_of)
+    counts = _member_counts(session, org, scope, as_of)
     return {
         "org": _org_info(org),
         "as_of": as_of.isoformat(),
