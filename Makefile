@@ -8,7 +8,7 @@ SCALE ?= 1
 SEED ?= 20251231
 AS_OF ?= 2025-12-31
 
-.PHONY: install demo demo-data report test bench clean
+.PHONY: install web demo demo-data report test bench clean
 
 install: $(STAMP)
 
@@ -18,9 +18,20 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
+WEB_STAMP := web/node_modules/.installed
+
+$(WEB_STAMP): web/package.json web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+# The browser app, typed from the server's OpenAPI, built into web/dist (served at /).
+web: install $(WEB_STAMP)
+	$(BIN)/dangjian openapi --out var/openapi.json
+	cd web && npm run --silent api-types && npm run --silent build
+
 # Generates the demo city of the speech (if it is not there yet), prints its report and the demo
 # accounts, and serves it on http://127.0.0.1:8000.
-demo: install
+demo: install web
 	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF)
 	$(BIN)/dangjian report --as-of $(AS_OF) --speech
 	$(BIN)/dangjian demo-accounts
@@ -29,7 +40,7 @@ demo: install
 demo-data: install
 	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --replace
 
-test: install
+test: install web
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install

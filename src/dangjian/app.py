@@ -2,9 +2,12 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+
+from pathlib import Path
 
 from dangjian import __version__, api
+from dangjian.config import get_settings
 from dangjian.audit.service import request_address
 from dangjian.errors import FIELD_LABELS, AppError, describe_validation
 from dangjian.member.service import FIELD_LABELS as MEMBER_LABELS
@@ -45,4 +48,21 @@ def create_app() -> FastAPI:
             request_address.reset(token)
 
     app.include_router(api.router, prefix="/api/v1")
+    mount_console(app, get_settings().web_dist)
     return app
+
+
+def mount_console(app: FastAPI, dist: Path) -> None:
+    """The browser app: its files, and index.html for every other path (client-side routes)."""
+    index = dist / "index.html"
+
+    @app.get("/{path:path}", include_in_schema=False)
+    def console(path: str):
+        if path.startswith("api/"):
+            return JSONResponse({"error": "NotFound", "detail": f"接口不存在：/{path}", "field": None}, status_code=404)
+        if not index.exists():
+            return HTMLResponse("<p>浏览器端尚未构建，请运行 <code>make web</code> 或 <code>make demo</code>。</p>", status_code=503)
+        file = (dist / path).resolve()
+        if path and file.is_file() and file.is_relative_to(dist.resolve()):
+            return FileResponse(file)
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})

@@ -48,6 +48,18 @@ def _database():
 
 
 @app.command()
+def openapi(out: Annotated[Path, typer.Option(help="输出文件")] = Path("var/openapi.json")) -> None:
+    """导出 OpenAPI 接口说明（浏览器端据此生成类型）。"""
+    import json
+
+    from dangjian.app import create_app
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(create_app().openapi(), ensure_ascii=False, indent=1), encoding="utf-8")
+    console.print(f"已写入 {out}")
+
+
+@app.command()
 def migrate() -> None:
     """建立或升级数据库结构（Alembic 迁移）。"""
     engine = _database()

@@ -10,6 +10,8 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="DANGJIAN_")
 
     database_url: str = "sqlite:///var/dangjian.db"
+    # The built browser app (`make web`); served at / when present.
+    web_dist: Path = Path(__file__).resolve().parents[2] / "web" / "dist"
     echo_sql: bool = False
     session_idle_minutes: int = 30
     session_absolute_hours: int = 12

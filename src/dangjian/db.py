@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from datetime import date, datetime, timezone
 from typing import Any
 
+from fastapi import Request
 from sqlalchemy import Engine, MetaData, Table, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
@@ -49,8 +50,12 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN. A writing
+        # transaction takes the write lock at once: a deferred one that read first fails with
+        # "database is locked" when another connection wrote in between.
+        event.listen(
+            engine, "begin", lambda conn: conn.exec_driver_sql(conn.get_execution_options().get("sqlite_begin", "BEGIN"))
+        )
     return engine
 
 
@@ -77,14 +82,19 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None) -> Iterator[Session]:
-    """The one transaction boundary: commit once at the end, roll back on any error."""
+def session_scope(engine: Engine | None = None, *, writes: bool = True) -> Iterator[Session]:
+    """The one transaction boundary: commit once at the end, roll back on any error.
+
+    `writes=False` (requests that only read) lets SQLite readers run side by side.
+    """
     if engine is None:
         get_engine()
         assert _factory is not None
         session = _factory()
     else:
         session = Session(bind=engine, expire_on_commit=False)
+    if writes and session.get_bind().dialect.name == "sqlite":
+        session.connection(execution_options={"sqlite_begin": "BEGIN IMMEDIATE"})
     try:
         yield session
         session.commit()
@@ -101,9 +111,9 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
         session.close()
 
 
-def get_session() -> Iterator[Session]:
+def get_session(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one transaction per request, committed before the response is sent."""
-    with session_scope() as session:
+    with session_scope(writes=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
         yield session
 
 

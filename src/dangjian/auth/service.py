@@ -8,7 +8,9 @@ from datetime import datetime, timedelta, timezone
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from dangjian.audit import service as audit_service
 from dangjian.auth.models import ApiToken, AuthSession, InspectorArea, LoginAttempt, User
@@ -27,6 +29,7 @@ def _hasher() -> PasswordHasher:
 
 
 MIN_PASSWORD_LENGTH = 10
+SEEN_GRANULARITY = timedelta(seconds=60)  # idle expiry is measured to the minute
 TOKEN_PREFIX = "djt_"
 
 
@@ -219,8 +222,19 @@ def session_user(session: Session, token: str) -> tuple[User, AuthSession]:
     user = session.get(User, record.user_id)
     if user is None or not user.is_active:
         raise AuthFailed("账号已停用")
-    record.last_seen_at = at
+    if at - _aware(record.last_seen_at) > SEEN_GRANULARITY:
+        _touch(session, record, at)
     return user, record
+
+
+def _touch(session: Session, record: AuthSession, at: datetime) -> None:
+    """Note the session's activity: best effort, so that a busy database never fails a read."""
+    try:
+        with session.begin_nested():
+            session.execute(update(AuthSession).where(AuthSession.id == record.id).values(last_seen_at=at))
+    except OperationalError:
+        return
+    set_committed_value(record, "last_seen_at", at)  # already written; not a pending change
 
 
 def logout(session: Session, token: str) -> None:
