@@ -8,7 +8,7 @@ SCALE ?= 1
 SEED ?= 20251231
 AS_OF ?= 2025-12-31
 
-.PHONY: install web demo demo-data report test bench clean
+.PHONY: install web browser demo demo-data report test bench clean
 
 install: $(STAMP)
 
@@ -23,6 +23,11 @@ WEB_STAMP := web/node_modules/.installed
 $(WEB_STAMP): web/package.json web/package-lock.json
 	cd web && npm ci --no-audit --no-fund
 	touch $(WEB_STAMP)
+
+# Debian's chromium and CJK fonts for the browser tests (Playwright drives the system browser).
+browser:
+	@command -v chromium >/dev/null && fc-list | grep -qi "Noto Sans CJK" || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk)
 
 # The browser app, typed from the server's OpenAPI, built into web/dist (served at /).
 web: install $(WEB_STAMP)
@@ -40,7 +45,7 @@ demo: install web
 demo-data: install
 	$(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF) --replace
 
-test: install web
+test: install web browser
 	$(BIN)/python -m pytest -n 2 -q
 
 bench: install
