@@ -2,7 +2,9 @@
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pathlib import Path
 
@@ -21,6 +23,17 @@ FIELD_LABELS.update({
 })
 
 
+HTTP_DETAILS = {
+    400: "请求内容无法解析，请检查格式",
+    401: "未登录，请先登录",
+    403: "没有权限执行此操作",
+    404: "接口不存在",
+    405: "不支持该请求方法",
+    413: "请求内容过大",
+    415: "不支持该内容类型",
+}
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
         title="基层党建管理平台 API",
@@ -33,6 +46,16 @@ def create_app() -> FastAPI:
     @app.exception_handler(AppError)
     def app_error(_request: Request, error: AppError) -> JSONResponse:
         return JSONResponse({"error": error.error, "detail": error.detail, "field": error.field}, status_code=error.status)
+
+    dist = get_settings().web_dist
+
+    @app.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code == 404 and (page := console_page(dist, request)) is not None:
+            return page
+        detail = HTTP_DETAILS.get(error.status_code, f"请求失败（{error.status_code}）")
+        return JSONResponse({"error": "HTTPError", "detail": detail, "field": None}, status_code=error.status_code,
+                            headers=getattr(error, "headers", None))
 
     @app.exception_handler(RequestValidationError)
     def validation_error(_request: Request, error: RequestValidationError) -> JSONResponse:
@@ -48,21 +71,19 @@ def create_app() -> FastAPI:
             request_address.reset(token)
 
     app.include_router(api.router, prefix="/api/v1")
-    mount_console(app, get_settings().web_dist)
+    if (dist / "assets").is_dir():
+        app.mount("/assets", StaticFiles(directory=dist / "assets"), name="assets")
     return app
 
 
-def mount_console(app: FastAPI, dist: Path) -> None:
-    """The browser app: its files, and index.html for every other path (client-side routes)."""
+def console_page(dist: Path, request: Request) -> Response | None:
+    """The browser app for a GET outside /api/: a file of the build, or index.html for a client-side route."""
+    if request.method not in ("GET", "HEAD") or request.url.path.startswith("/api/"):
+        return None
     index = dist / "index.html"
-
-    @app.get("/{path:path}", include_in_schema=False)
-    def console(path: str):
-        if path.startswith("api/"):
-            return JSONResponse({"error": "NotFound", "detail": f"接口不存在：/{path}", "field": None}, status_code=404)
-        if not index.exists():
-            return HTMLResponse("<p>浏览器端尚未构建，请运行 <code>make web</code> 或 <code>make demo</code>。</p>", status_code=503)
-        file = (dist / path).resolve()
-        if path and file.is_file() and file.is_relative_to(dist.resolve()):
-            return FileResponse(file)
-        return FileResponse(index, headers={"Cache-Control": "no-cache"})
+    if not index.exists():
+        return HTMLResponse("<p>浏览器端尚未构建，请运行 <code>make web</code> 或 <code>make demo</code>。</p>", status_code=503)
+    file = (dist / request.url.path.lstrip("/")).resolve()
+    if file.is_file() and file.is_relative_to(dist.resolve()):
+        return FileResponse(file)
+    return FileResponse(index, headers={"Cache-Control": "no-cache"})
