@@ -137,17 +137,19 @@ class Raw:
         total = self.con.execute(
             "SELECT count(DISTINCT e.unit_id) FROM existing e JOIN unit u ON u.id = e.unit_id WHERE u.kind = 'village'"
         ).fetchone()[0]
-        graded = dict(
-            self.con.execute(
-                "SELECT c.grade, count(DISTINCT e.unit_id) FROM existing e JOIN unit u ON u.id = e.unit_id "
-                "JOIN org_classification c ON c.org_id = e.id WHERE u.kind = 'village' AND c.year = ? GROUP BY c.grade",
-                [day.year],
-            ).fetchall()
-        )
+        # Each village's latest classification up to the day's year (nearest the top on a tie).
+        rows = self.con.execute(
+            "SELECT e.unit_id, c.year, e.depth, e.id, c.grade FROM existing e JOIN unit u ON u.id = e.unit_id "
+            "JOIN org_classification c ON c.org_id = e.id WHERE u.kind = 'village' AND c.year <= ?",
+            [day.year],
+        ).fetchdf()
         self.con.unregister("existing")
+        chosen = rows.sort_values(["unit_id", "year", "depth", "id"], ascending=[True, False, True, True]).drop_duplicates("unit_id")
+        graded = chosen.grade.value_counts().to_dict()
         by_class = {g: int(graded.get(g, 0)) for g in ("class_1", "class_2", "class_3")}
         by_class["unclassified"] = int(total) - sum(by_class.values())
-        return {"total": int(total), "year": day.year, "by_class": by_class}
+        latest = int(chosen.year.max()) if len(chosen) else day.year
+        return {"total": int(total), "year": latest, "by_class": by_class}
 
     def covering(self, day: date) -> pd.DataFrame:
         mp = self.frames["member_period"]

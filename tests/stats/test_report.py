@@ -843,10 +843,10 @@ def test_village_class_is_decided_nearest_the_top(session: Session, small):
     )
     session.flush()
     v2025 = build_report(session, as_of=date(2025, 6, 30))["villages"]
-    assert v2025 == {
+    assert v2025 == {  # the second village keeps its 2024 class in 2025
         "total": 3,
         "year": 2025,
-        "by_class": {"class_1": 1, "class_2": 0, "class_3": 0, "unclassified": 2},
+        "by_class": {"class_1": 1, "class_2": 1, "class_3": 0, "unclassified": 1},
     }
     v2024 = build_report(session, as_of=date(2024, 6, 30))["villages"]
     assert v2024["by_class"] == {"class_1": 0, "class_2": 1, "class_3": 0, "unclassified": 2}
@@ -990,3 +990,20 @@ def test_counts_use_thousands_separators():
     assert render.format_count(332729) == "332,729"
     assert render.format_share(21.7) == "21.7%"
     assert render.format_share(None) == ""
+
+
+def test_village_keeps_its_class_until_classified_again(session: Session):
+    root = make_org(session)
+    unit = Unit(name="样板村", kind=UnitKind.village.value, status="normal")
+    session.add(unit)
+    session.flush()
+    village = make_org(session, root, kind=OrgKind.branch, unit_id=unit.id)
+    session.add(OrgClassification(org_id=village.id, year=2023, grade="class_3"))
+    session.flush()
+    assert build_report(session, org_id=root.id, as_of=date(2022, 12, 31))["villages"]["by_class"]["unclassified"] == 1
+    later = build_report(session, org_id=root.id, as_of=date(2025, 6, 30))["villages"]
+    assert later["by_class"]["class_3"] == 1 and later["year"] == 2023
+    session.add(OrgClassification(org_id=village.id, year=2025, grade="class_2"))
+    session.flush()
+    assert build_report(session, org_id=root.id, as_of=date(2025, 6, 30))["villages"]["by_class"]["class_2"] == 1
+    assert build_report(session, org_id=root.id, as_of=date(2024, 6, 30))["villages"]["by_class"]["class_3"] == 1

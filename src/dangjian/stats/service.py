@@ -152,7 +152,8 @@ def _org_counts(session: Session, scope: Select, on: date) -> dict[str, Any]:
 
 
 def _village_counts(session: Session, org_id: int, on: date) -> dict[str, Any]:
-    # Where a village has several classified organizations, the one nearest the top decides.
+    # A village keeps its class until it is classified again: the latest classification up to the
+    # day's year counts. Where a village has several classified organizations, the nearest the top.
     village_orgs = (
         select(Organization.unit_id, OrgAncestor.depth, Organization.id.label("org_id"))
         .join(OrgAncestor, OrgAncestor.descendant_id == Organization.id)
@@ -169,25 +170,27 @@ def _village_counts(session: Session, org_id: int, on: date) -> dict[str, Any]:
     ranked = (
         select(
             OrgClassification.grade,
+            OrgClassification.year,
             func.row_number()
             .over(
                 partition_by=village_orgs.c.unit_id,
-                order_by=(village_orgs.c.depth, village_orgs.c.org_id),
+                order_by=(OrgClassification.year.desc(), village_orgs.c.depth, village_orgs.c.org_id),
             )
             .label("rank"),
         )
+        .select_from(village_orgs)
         .join(OrgClassification, OrgClassification.org_id == village_orgs.c.org_id)
-        .where(OrgClassification.year == on.year)
+        .where(OrgClassification.year <= on.year)
         .subquery()
     )
-    graded = dict(
-        session.execute(
-            select(ranked.c.grade, func.count()).where(ranked.c.rank == 1).group_by(ranked.c.grade)
-        ).all()
-    )
-    by_class = {grade.value: int(graded.get(grade.value, 0)) for grade in VillageClass}
+    rows = session.execute(
+        select(ranked.c.grade, func.count(), func.max(ranked.c.year)).where(ranked.c.rank == 1).group_by(ranked.c.grade)
+    ).all()
+    graded = {grade: int(n) for grade, n, _ in rows}
+    by_class = {grade.value: graded.get(grade.value, 0) for grade in VillageClass}
     by_class["unclassified"] = int(total) - sum(by_class.values())
-    return {"total": int(total), "year": on.year, "by_class": by_class}
+    latest = max((int(year) for _, _, year in rows), default=on.year)
+    return {"total": int(total), "year": latest, "by_class": by_class}
 
 
 def _member_columns(p, on: date) -> dict[str, ColumnElement[bool]]:
