@@ -6,6 +6,8 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+import threading
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from dangjian import __version__, api
@@ -13,6 +15,7 @@ from dangjian.config import get_settings
 from dangjian.audit.service import request_address
 from dangjian.errors import FIELD_LABELS, AppError, describe_validation
 from dangjian.member.service import FIELD_LABELS as MEMBER_LABELS
+from dangjian.stats import memo
 
 FIELD_LABELS.update(MEMBER_LABELS)
 FIELD_LABELS.update({
@@ -34,8 +37,16 @@ HTTP_DETAILS = {
 }
 
 
+@asynccontextmanager
+async def lifespan(_app: FastAPI):
+    if get_settings().warm_reports:
+        threading.Thread(target=memo.warm, name="warm-reports", daemon=True).start()
+    yield
+
+
 def create_app() -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="基层党建管理平台 API",
         version=__version__,
         docs_url="/api/docs",

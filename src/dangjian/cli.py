@@ -124,7 +124,10 @@ def serve(
     """启动 Web 服务（API 在 /api/v1，接口文档在 /api/docs）。"""
     import uvicorn
 
+    from dangjian.config import get_settings
+
     _database()
+    get_settings().warm_reports = True
     console.print(f"基层党建管理平台：http://{host}:{port}/  接口文档：http://{host}:{port}/api/docs")
     uvicorn.run("dangjian.app:create_app", factory=True, host=host, port=port, workers=workers,
                 access_log=False, log_level="warning")

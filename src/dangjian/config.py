@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     address_failures: int = 20  # failures from one address within the window
     address_window_minutes: int = 15
     cookie_secure: bool = False  # set true behind HTTPS
+    report_memo: bool = True  # remember reports until the next write (stats/memo.py)
+    warm_reports: bool = False  # compute today's city report at start-up (`dangjian serve` sets it)
     # argon2id cost; the defaults are the library's (RFC 9106 low-memory profile). Tests lower them.
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536

@@ -18,7 +18,7 @@ from dangjian.errors import NotFound, ValidationFailed
 from dangjian.org.models import Organization
 from dangjian.stats import checks as stats_checks
 from dangjian.stats import render
-from dangjian.stats import service as stats_service
+from dangjian.stats import memo
 from dangjian.stats.schemas import (
     CheckResultRead,
     ChecksRead,
@@ -84,7 +84,7 @@ def get_report(
     org_id: OrgId = None,
 ) -> dict[str, Any]:
     org = org_in_scope(session, principal, org_id)
-    return stats_service.build_report(session, org_id=org.id, as_of=as_of)
+    return memo.report(session, org_id=org.id, as_of=as_of)
 
 
 @router.get(
@@ -103,7 +103,7 @@ def export_report(
     org_id: OrgId = None,
 ) -> XlsxResponse:
     org = org_in_scope(session, principal, org_id)
-    report = stats_service.build_report(session, org_id=org.id, as_of=as_of)
+    report = memo.report(session, org_id=org.id, as_of=as_of)
     with tempfile.TemporaryDirectory(prefix="dangjian-report-") as folder:
         path = Path(folder) / "report.xlsx"
         render.write_xlsx(report, path)
@@ -124,7 +124,7 @@ def list_children(
     org_id: OrgId = None,
 ) -> list[dict[str, Any]]:
     org = org_in_scope(session, principal, org_id)
-    rows = stats_service.report_by_children(session, org_id=org.id, as_of=as_of)
+    rows = memo.children(session, org_id=org.id, as_of=as_of)
     # Children as the tree stood on the day may since have moved out of the caller's scope.
     ids = [row["org"]["id"] for row in rows]
     visible = set(session.scalars(select(Organization.id).where(Organization.id.in_(ids), principal.scope.orgs())))
