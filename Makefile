@@ -50,6 +50,7 @@ test: install web browser
 
 bench: install
 	$(BIN)/python bench/run.py
+	$(BIN)/python bench/api.py
 
 clean:
 	rm -rf var/ .pytest_cache

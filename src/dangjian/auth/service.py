@@ -227,14 +227,15 @@ def session_user(session: Session, token: str) -> tuple[User, AuthSession]:
     return user, record
 
 
-def _touch(session: Session, record: AuthSession, at: datetime) -> None:
-    """Note the session's activity: best effort, so that a busy database never fails a read."""
+def _touch(session: Session, record: AuthSession | ApiToken, at: datetime) -> None:
+    """Note a session's or token's use: best effort, so that a busy database never fails a read."""
+    column = "last_seen_at" if isinstance(record, AuthSession) else "last_used_at"
     try:
         with session.begin_nested():
-            session.execute(update(AuthSession).where(AuthSession.id == record.id).values(last_seen_at=at))
+            session.execute(update(type(record)).where(type(record).id == record.id).values({column: at}))
     except OperationalError:
         return
-    set_committed_value(record, "last_seen_at", at)  # already written; not a pending change
+    set_committed_value(record, column, at)  # already written; not a pending change
 
 
 def logout(session: Session, token: str) -> None:
@@ -274,5 +275,7 @@ def token_user(session: Session, secret: str) -> User:
     user = session.get(User, token.user_id)
     if user is None or not user.is_active:
         raise AuthFailed("账号已停用")
-    token.last_used_at = now()
+    at = now()
+    if token.last_used_at is None or at - _aware(token.last_used_at) > SEEN_GRANULARITY:
+        _touch(session, token, at)
     return user
