@@ -93,9 +93,12 @@ def visible_member(session: Session, scope: Scope, member_id: int) -> Member:
 
 
 def owns_member_formally(session: Session, scope: Scope, member: Member) -> bool:
-    """Writes need the formal relation in scope (a floating-in member is only visible)."""
+    """Writes need the formal relation in scope: a member floating in from elsewhere in the city is
+    only visible where they work. One whose relation is outside the city is kept by the inflow
+    organization, which is then the one that may write."""
     if scope.kind is ScopeKind.self:
         return False
-    if member.org_id is None:
+    keeper = member.org_id if member.org_id is not None else member.inflow_org_id
+    if keeper is None:
         return False
-    return session.scalar(select(Organization.id).where(Organization.id == member.org_id, scope.orgs())) is not None
+    return session.scalar(select(Organization.id).where(Organization.id == keeper, scope.orgs())) is not None

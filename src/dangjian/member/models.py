@@ -40,6 +40,12 @@ class Member(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime(), server_default=func.now())
 
+    # The roster's searches: a subtree's members by name, and those floating into it.
+    __table_args__ = (
+        Index("ix_member_org_status_name", "org_id", "status", "name"),
+        Index("ix_member_inflow_status", "inflow_org_id", "status"),
+    )
+
 
 class MemberPeriod(Base):
     """A span of days over which a member's organization and statistical attributes held.

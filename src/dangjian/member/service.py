@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, func, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
@@ -367,15 +367,20 @@ def leave_member(
 
 # --- Reading the roster within a scope, masked -------------------------------------------------
 
-SORTS: dict[str, tuple[ColumnElement, ...]] = {
-    "name": (Member.name.asc(), Member.id.asc()),
-    "-name": (Member.name.desc(), Member.id.desc()),
-    "birth_on": (Member.birth_on.asc(), Member.id.asc()),
-    "-birth_on": (Member.birth_on.desc(), Member.id.desc()),
-    "joined_on": (Member.joined_on.asc(), Member.id.asc()),
-    "-joined_on": (Member.joined_on.desc(), Member.id.desc()),
-    "id": (Member.id.asc(),),
-}
+SORT_COLUMNS = (Member.id, Member.name, Member.birth_on, Member.joined_on)
+
+
+def sort_keys(rows, sort: str) -> tuple[ColumnElement, ...]:
+    """ORDER BY of a sort option over rows of `SORT_COLUMNS`; ids break ties, so that pages
+    never overlap."""
+    field = sort.lstrip("-")
+    if field == "id":
+        return (rows.c.id.asc(),)
+    if sort.startswith("-"):
+        return (rows.c[field].desc(), rows.c.id.desc())
+    return (rows.c[field].asc(), rows.c.id.asc())
+
+
 NOT_WRITABLE = "该党员的组织关系不在您管理的党组织，您只能查看（如流入本组织的流动党员），不能修改"
 
 
@@ -402,28 +407,29 @@ def _born_cutoffs(query: MemberQuery, today: date) -> list[ColumnElement[bool]]:
     return clauses
 
 
-def _in_orgs(org_ids) -> ColumnElement[bool]:
-    """Members whose organization is among `org_ids`, and members floating into one of them."""
-    return or_(Member.org_id.in_(org_ids), Member.inflow_org_id.in_(org_ids))
-
-
-def roster_clauses(session: Session, scope: Scope, query: MemberQuery, *, today: date) -> list[ColumnElement[bool]]:
-    if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
-        raise ValidationFailed("年龄下限：不能大于年龄上限", field="age_min")
-    if query.education is not None and query.education not in EDUCATIONS:
-        raise _fail("education", "不是有效的学历代码")
-    name = (query.name or "").strip()
-    if _has_control(name):
-        raise ValidationFailed("姓名：含有不可见的控制字符", field="name")
-    clauses: list[ColumnElement[bool]] = []
+def roster_orgs(session: Session, scope: Scope, query: MemberQuery):
+    """Ids of the organizations whose members (and members floating into them) are listed, or None
+    when no organization bounds the list (the whole city, or a member's own record)."""
     if query.org_id is not None:
         org = visible_org(session, scope, query.org_id)
         # The subtree as far as the scope reaches (a branch secretary's scope is the branch alone).
-        ids = select(Organization.id).where(Organization.path.startswith(org.path, autoescape=True), scope.orgs())
-        clauses.append(_in_orgs(ids.scalar_subquery()))
-    elif scope.kind is not ScopeKind.city:
+        subtree = Organization.path.startswith(org.path, autoescape=True)
+        return select(Organization.id).where(subtree, scope.orgs()).scalar_subquery()
+    if scope.kind in (ScopeKind.subtree, ScopeKind.org):
+        return scope.org_ids().scalar_subquery()
+    return None
+
+
+def roster_clauses(session: Session, scope: Scope, query: MemberQuery, *, today: date) -> list[ColumnElement[bool]]:
+    """Every condition of the list except the organizations (see `roster_orgs`)."""
+    if query.age_min is not None and query.age_max is not None and query.age_min > query.age_max:
+        raise ValidationFailed("年龄下限：不能大于年龄上限", field="age_min")
+    name = (query.name or "").strip()
+    if _has_control(name):
+        raise ValidationFailed("姓名：含有不可见的控制字符", field="name")
+    clauses: list[ColumnElement[bool]] = [Member.status == query.status.value]
+    if scope.kind is ScopeKind.self:
         clauses.append(scope.members())
-    clauses.append(Member.status == query.status.value)
     if name:
         clauses.append(Member.name.contains(name, autoescape=True))
     if query.id_tail:
@@ -451,17 +457,49 @@ def roster_clauses(session: Session, scope: Scope, query: MemberQuery, *, today:
     return clauses
 
 
-def search_members(session: Session, scope: Scope, query: MemberQuery, *, today: date | None = None) -> MemberPage:
-    """One page of the roster in scope: one COUNT, one page query, one query for the names."""
-    today = today or date.today()
+def roster_parts(session: Session, scope: Scope, query: MemberQuery, *, today: date) -> list[Select]:
+    """The listed members as disjoint selects of their ids and sort columns.
+
+    Bounded by organizations, they are two parts, members of the organizations and members floating
+    into them (together the set `Scope.members()` describes), so that each part is found through its
+    own index; one OR over both columns made PostgreSQL scan the whole table.
+    """
+    orgs = roster_orgs(session, scope, query)
     clauses = roster_clauses(session, scope, query, today=today)
-    total = session.scalar(select(func.count()).select_from(Member).where(*clauses)) or 0
-    members = session.scalars(
-        select(Member).where(*clauses).order_by(*SORTS[query.sort])
-        .limit(query.page_size).offset((query.page - 1) * query.page_size)
-    ).all()
-    orgs = org_refs(session, _org_ids(members))
-    return MemberPage(items=[list_item(m, orgs, today=today) for m in members], total=total,
+    if orgs is None:
+        return [select(*SORT_COLUMNS).where(*clauses)]
+    return [
+        select(*SORT_COLUMNS).where(Member.org_id.in_(orgs), *clauses),
+        select(*SORT_COLUMNS).where(
+            Member.inflow_org_id.in_(orgs), or_(Member.org_id.is_(None), Member.org_id.not_in(orgs)), *clauses
+        ),
+    ]
+
+
+def search_members(session: Session, scope: Scope, query: MemberQuery, *, today: date | None = None) -> MemberPage:
+    """One page of the roster in scope: the count and the page's ids, their rows, the organizations' names."""
+    today = today or date.today()
+    parts = roster_parts(session, scope, query, today=today)
+    offset = (query.page - 1) * query.page_size
+    if len(parts) == 1:  # the whole city: the name index finds a page without reading the rest
+        listed = parts[0].subquery("listed")
+        total = session.scalar(select(func.count()).select_from(listed)) or 0
+        ids = session.scalars(
+            select(listed.c.id).order_by(*sort_keys(listed, query.sort)).limit(query.page_size).offset(offset)
+        ).all()
+    else:  # a subtree: filter once, then count and sort what was found, in one statement
+        listed = union_all(*parts).cte("listed").prefix_with("MATERIALIZED")
+        count = select(func.count()).select_from(listed)
+        page = session.execute(
+            select(listed.c.id, count.scalar_subquery()).order_by(*sort_keys(listed, query.sort))
+            .limit(query.page_size).offset(offset)
+        ).all()
+        ids = [row[0] for row in page]
+        total = page[0][1] if page else session.scalar(count) or 0  # past the last page
+    rows = {m.id: m for m in session.scalars(select(Member).where(Member.id.in_(ids)))} if ids else {}
+    members = [rows[i] for i in ids]
+    names = org_refs(session, _org_ids(members))
+    return MemberPage(items=[list_item(m, names, today=today) for m in members], total=total,
                       page=query.page, page_size=query.page_size)
 
 
@@ -506,8 +544,11 @@ def _item_values(member: Member, orgs: dict[int, OrgRef], *, today: date) -> dic
     }
 
 
-def member_detail(session: Session, scope: Scope, member: Member, *, today: date | None = None) -> MemberDetail:
-    """A member as `scope` may see it: personal data masked, and whether the scope may edit it."""
+def member_detail(
+    session: Session, scope: Scope, member: Member, *, may_update: bool, today: date | None = None
+) -> MemberDetail:
+    """A member as `scope` may see it: personal data masked, and whether the caller (who `may_update`
+    members at all) may edit this one."""
     today = today or date.today()
     orgs = org_refs(session, _org_ids([member]))
     unit = session.get(Unit, member.unit_id) if member.unit_id is not None else None
@@ -520,7 +561,8 @@ def member_detail(session: Session, scope: Scope, member: Member, *, today: date
         phone=privacy.mask_phone(member.phone), address=privacy.mask_address(member.address),
         left_on=member.left_on, left_reason=reason, left_reason_label=reason.label if reason else None,
         version=member.version,
-        writable=member.status == MemberStatus.active.value and owns_member_formally(session, scope, member),
+        writable=may_update and member.status == MemberStatus.active.value
+        and owns_member_formally(session, scope, member),
     )
 
 
