@@ -131,7 +131,8 @@ def session_scope(engine: Engine | None = None, *, writes: bool = True) -> Itera
 
 
 def get_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: one transaction per request, committed before the response is sent."""
+    """FastAPI dependency: one transaction per request. Declared with scope="function" (see
+    `auth.principal.DbSession`), so it is committed before the response is sent."""
     with session_scope(writes=request.method not in ("GET", "HEAD", "OPTIONS")) as session:
         yield session
 

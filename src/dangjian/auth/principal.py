@@ -19,6 +19,10 @@ CSRF_COOKIE = "dj_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
+# scope="function": the transaction is committed when the endpoint returns, before the response
+# goes out (with the default scope it would be committed after the client already has its answer).
+DbSession = Annotated[Session, Depends(get_session, scope="function")]
+
 bearer = HTTPBearer(auto_error=False, description="脚本令牌：Authorization: Bearer djt_…")
 session_cookie = APIKeyCookie(name=SESSION_COOKIE, auto_error=False, description="登录后由服务器设置的会话 Cookie")
 
@@ -39,7 +43,7 @@ class Principal:
 
 def current_principal(
     request: Request,
-    session: Annotated[Session, Depends(get_session)],
+    session: DbSession,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)] = None,
     cookie: Annotated[str | None, Depends(session_cookie)] = None,
 ) -> Principal:
@@ -69,4 +73,4 @@ def require(permission: str):
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-DbSession = Annotated[Session, Depends(get_session)]
+
