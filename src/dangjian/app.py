@@ -19,7 +19,7 @@ from dangjian.stats import memo
 
 FIELD_LABELS.update(MEMBER_LABELS)
 FIELD_LABELS.update({
-    "username": "用户名", "password": "密码", "old_password": "原密码", "new_password": "新密码", "parent_id": "上级党组织",
+    "username": "用户名", "password": "密码", "old_password": "原密码", "new_password": "新密码", "parent_id": "上级党组织", "new_parent_id": "新的上级党组织", "moved_on": "调整日期",
     "kind": "类别", "code": "编码", "founded_on": "成立日期", "division_id": "行政区划", "division_code": "行政区划代码",
     "version": "版本号", "reason": "原因", "left_on": "出党日期", "effective_on": "生效日期", "as_of": "统计日期",
     "page": "页码", "page_size": "每页条数", "token_id": "令牌编号", "member_id": "党员编号",

@@ -58,7 +58,7 @@ def test_move_under_own_subtree_is_refused(session):
     child = make_org(session, a, kind=OrgKind.general_branch)
     with pytest.raises(ValidationFailed) as error:
         org_service.move_org(session, a.id, new_parent_id=child.id, moved_on=date(2021, 1, 1), actor="t", today=TODAY)
-    assert error.value.field == "parent_id"
+    assert error.value.field == "new_parent_id"
 
 
 def test_dissolve_needs_empty_organization(session):

@@ -247,15 +247,15 @@ def move_org(
     _check_date(moved_on, "moved_on", "调整日期", today)
     parent = session.get(Organization, new_parent_id)
     if parent is None:
-        raise ValidationFailed(f"新的上级党组织不存在：{new_parent_id}", field="parent_id")
+        raise ValidationFailed(f"新的上级党组织不存在：{new_parent_id}", field="new_parent_id")
     if parent.id == org.parent_id:
-        raise ValidationFailed(f"该党组织已隶属于“{parent.name}”", field="parent_id")
+        raise ValidationFailed(f"该党组织已隶属于“{parent.name}”", field="new_parent_id")
     if parent.path.startswith(org.path):
-        raise ValidationFailed("不能把党组织移到它自己或它的下级之下", field="parent_id")
+        raise ValidationFailed("不能把党组织移到它自己或它的下级之下", field="new_parent_id")
     if parent.kind in BRANCH_KINDS:
-        raise ValidationFailed("党支部下不能再设党组织", field="parent_id")
+        raise ValidationFailed("党支部下不能再设党组织", field="new_parent_id")
     if parent.dissolved_on is not None:
-        raise ValidationFailed(f"上级党组织“{parent.name}”已撤销", field="parent_id")
+        raise ValidationFailed(f"上级党组织“{parent.name}”已撤销", field="new_parent_id")
     if moved_on < org.founded_on:
         raise ValidationFailed("调整日期早于本组织的成立日期", field="moved_on")
     if moved_on < parent.founded_on:

@@ -11,6 +11,7 @@ declare module 'vue-router' {
     public?: boolean
     menu?: boolean
     icon?: string
+    roles?: string[] // shown in the menu only to these roles
   }
 }
 

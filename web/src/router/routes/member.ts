@@ -11,6 +11,6 @@ export const memberRoutes: RouteRecordRaw[] = [
     path: 'me',
     name: 'my-record',
     component: () => import('@/views/member/MyRecordView.vue'),
-    meta: { title: '我的信息', permission: 'member:member:read' },
+    meta: { title: '我的信息', permission: 'member:member:read', menu: true, icon: 'User', roles: ['member'] },
   },
 ]
