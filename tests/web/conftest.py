@@ -10,7 +10,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from dangjian.config import get_settings
 from dangjian.db import make_engine, session_scope
@@ -24,6 +24,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
 LAPTOP = {"width": 1366, "height": 768}
+# A 2-core machine running two test workers is slow at times: wait as long for assertions as for actions.
+expect.set_options(timeout=15_000)
 PHONE = {"width": 390, "height": 844}
 
 
