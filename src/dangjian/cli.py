@@ -287,5 +287,112 @@ def check(
         raise typer.Exit(code=1)
 
 
+import_app = typer.Typer(help="从 Excel 导入", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+export_app = typer.Typer(help="导出 Excel", no_args_is_help=True)
+app.add_typer(export_app, name="export")
+
+
+class ImportModeOption(StrEnum):
+    preview = "preview"
+    valid_only = "valid-only"
+    all_or_nothing = "all-or-nothing"
+
+
+ERRORS_PRINTED = 20
+
+
+@import_app.command("members")
+def import_members(
+    file: Annotated[Path, typer.Argument(help="Excel 文件（.xlsx 或 .xls）", exists=True, dir_okay=False)],
+    org: Annotated[str | None, typer.Option(help="导入到的党组织（编码、名称或编号，含下级）；默认全市")] = None,
+    mode: Annotated[ImportModeOption, typer.Option(help="preview 只预览；valid-only 只导入无误的行；all-or-nothing 全部无误才导入")] = ImportModeOption.preview,
+    errors: Annotated[Path | None, typer.Option(help="把错误行写入此 Excel 文件（改正后可重新导入）")] = None,
+) -> None:
+    """导入党员名册：先逐行检查（与接口相同的规则），再按方式写入；写入在一个事务中完成。"""
+    from dangjian.auth.scope import Scope, ScopeKind
+    from dangjian.db import session_scope
+    from dangjian.importexport import service as import_service
+    from dangjian.importexport.schemas import ImportMode
+    from dangjian.org import service as org_service
+
+    chosen = ImportMode(mode.value)
+    _database()
+    shown = {"percent": -10, "stage": ""}
+
+    def progress(percent: int, stage: str) -> None:
+        if percent - shown["percent"] >= 10 or (stage != shown["stage"] and not stage.startswith("写入")):
+            err_console.print(f"进度 {percent}%：{stage}", highlight=False, soft_wrap=True)
+            shown.update(percent=percent, stage=stage)
+
+    try:
+        with session_scope(writes=chosen is not ImportMode.preview) as session:
+            target = org_service.resolve_org(session, org) if org else None
+            result, plan = import_service.import_members(
+                session, file, scope=Scope(ScopeKind.city), actor="cli", mode=chosen, target=target,
+                progress=progress, filename=file.name)
+            if errors is not None and plan.issues:
+                import_service.write_error_workbook(plan, errors)
+    except AppError as error:
+        _fail(error)
+    console.print(f"文件 {file.name}：工作表“{result.sheet}”，表头在第 {result.header_row} 行", highlight=False, soft_wrap=True)
+    if result.unknown_columns:
+        console.print(f"未识别的列（已忽略）：{'、'.join(result.unknown_columns)}", highlight=False, soft_wrap=True)
+    if result.missing_columns:
+        console.print(f"缺少的列（新增党员需要）：{'、'.join(result.missing_columns)}", highlight=False, soft_wrap=True)
+    console.print(f"数据 {result.rows:,} 行：新增 {result.creates:,}，修改 {result.updates:,}，"
+                  f"无变化 {result.unchanged:,}，有错误 {result.error_rows:,}", highlight=False, soft_wrap=True)
+    if chosen is ImportMode.preview:
+        console.print("预览：没有写入数据库。确认无误后用 --mode valid-only 或 --mode all-or-nothing 导入。", soft_wrap=True)
+    elif result.written:
+        console.print(f"已写入：新增 {result.created:,} 名，修改 {result.updated:,} 名"
+                      + (f"；有错误的 {result.error_rows:,} 行未导入" if result.error_rows else ""), highlight=False, soft_wrap=True)
+    else:
+        console.print(f"有 {result.error_rows:,} 行错误，全部未写入（all-or-nothing）。", highlight=False, soft_wrap=True)
+    if result.errors:
+        console.print(f"错误（前 {min(ERRORS_PRINTED, len(result.errors))} 条）：")
+        for issue in result.errors[:ERRORS_PRINTED]:
+            console.print(f"  第 {issue.row} 行 {issue.column}：{issue.reason}", highlight=False, soft_wrap=True)
+    if errors is not None and plan.issues:
+        console.print(f"错误行已写入 {errors}，改正后可重新导入。", highlight=False, soft_wrap=True)
+    if result.error_rows and chosen is not ImportMode.valid_only:
+        raise typer.Exit(code=1)
+
+
+@export_app.command("members")
+def export_members(
+    out: Annotated[Path, typer.Option(help="输出文件（.xlsx）")],
+    org: Annotated[str | None, typer.Option(help="党组织（编码、名称或编号，含下级）；默认全市")] = None,
+    columns: Annotated[str | None, typer.Option(help="导出列，逗号分隔，如 name,id_number,org；默认全部")] = None,
+    full: Annotated[bool, typer.Option("--full", help="导出完整身份证号、电话和住址（记入审计）")] = False,
+) -> None:
+    """导出党员名册（Excel；默认脱敏；逐行写出，内存占用不随人数增长）。"""
+    from dangjian.auth.scope import Scope, ScopeKind
+    from dangjian.db import session_scope
+    from dangjian.importexport import service as import_service
+    from dangjian.org import service as org_service
+
+    _database()
+    started = time.perf_counter()
+    try:
+        with session_scope() as session:
+            target = org_service.resolve_org(session, org) if org else org_service.root_org(session)
+            keys = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+            count = import_service.export_members(session, out, scope=Scope(ScopeKind.city), org=target, actor="cli",
+                                                  columns=keys, full=full)
+    except AppError as error:
+        _fail(error)
+    console.print(f"已导出 {count:,} 名党员到 {out}（{time.perf_counter() - started:.1f} 秒）", highlight=False, soft_wrap=True)
+
+
+@export_app.command("template")
+def export_template(out: Annotated[Path, typer.Option(help="输出文件（.xlsx）")]) -> None:
+    """导出党员名册导入模板（表头、示例行、下拉选项）。"""
+    from dangjian.importexport import service as import_service
+
+    import_service.write_template(out)
+    console.print(f"已写入 {out}", highlight=False, soft_wrap=True)
+
+
 if __name__ == "__main__":
     app()

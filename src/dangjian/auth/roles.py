@@ -19,6 +19,7 @@ ORGANIZER = READ | {
     "org:org:create", "org:org:update", "org:org:move", "org:org:dissolve",
     "member:member:create", "member:member:update", "member:member:leave", "member:personal:reveal",
     "stats:report:export", "audit:event:read",
+    "member:member:import", "member:member:export",
 }
 PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.city_admin: ORGANIZER | {"auth:user:manage"},
