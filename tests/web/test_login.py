@@ -29,3 +29,4 @@ def test_unauthenticated_deep_link_returns_after_login(page_as):
     page.wait_for_url(re.compile(r"/login\?redirect="))
     sign_in(page, "township", navigate=False)
     page.wait_for_url("**/orgs")
+    assert page.url.endswith("/orgs")
