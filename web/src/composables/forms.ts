@@ -92,3 +92,30 @@ export function useNarrow(width = 768) {
   onBeforeUnmount(() => window.removeEventListener('resize', update))
   return narrow
 }
+
+/**
+ * A dialog's save: `save` returns the saved record, or null when there was nothing to save. Either
+ * way the dialog closes and `saved` is told the record; a stale version (409) closes it and `stale`
+ * is told; other errors stay on the form (see useServerErrors).
+ */
+export async function saveDialog<T>(
+  state: { saving: { value: boolean }; visible: { value: boolean } },
+  save: () => Promise<T | null>,
+  show: (e: unknown, fallback: string) => Outcome,
+  fallback: string,
+  done: { saved: (record: T) => void; stale: (detail: string) => void },
+): Promise<void> {
+  state.saving.value = true
+  try {
+    const saved = await save()
+    state.visible.value = false
+    if (saved !== null) done.saved(saved)
+  } catch (e) {
+    if (show(e, fallback) === 'stale') {
+      state.visible.value = false
+      done.stale(e instanceof Error ? e.message : '')
+    }
+  } finally {
+    state.saving.value = false
+  }
+}
