@@ -26,6 +26,24 @@ class Settings(BaseSettings):
     password_hash_time_cost: int = 3
     password_hash_memory_kib: int = 65536
 
+    # Organizational life (rules.md §2, §6.1); see docs/meetings.md. [U]/[L] rules are settings.
+    party_lesson_months: int = 3  # 党课 per branch: once per quarter is common practice, not in 支部条例 [U]
+    talk_coverage: float = 1.0  # share of a branch's members in a 谈心谈话 each year (支部条例 第十九条)
+    paralysed_months: int = 6  # no organizational life of any kind for this long: paralysed
+    half_paralysed_months: int = 12  # look-back for the share of required meetings held
+    half_paralysed_share: float = 0.5  # fewer than this share held: half-paralysed
+    lapse_months: int = 6  # 党章 第九条: no organizational life for 6 consecutive months
+    amber_regular_share: float = 0.9  # a subtree is amber below this share of regular branches
+    red_regular_share: float = 0.7  # red below this share of regular branches,
+    red_weak_share: float = 0.05  # or when more than this share is half-paralysed or paralysed
+    meeting_edit_grace_days: int = 30  # later edits of a record need a reason
+    attachment_max_bytes: int = 10 * 1024 * 1024
+    attachment_types: tuple[str, ...] = (
+        "application/pdf", "image/jpeg", "image/png",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+
     def sqlite_path(self) -> Path | None:
         prefix = "sqlite:///"
         if self.database_url.startswith(prefix):
