@@ -47,8 +47,8 @@ def upgrade() -> None:
     sa.Column('absent_count', sa.Integer(), nullable=False),
     sa.Column('recorded_by', sa.String(length=64), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('created_at', dangjian.db.UtcDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
-    sa.Column('updated_at', dangjian.db.UtcDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['group_id'], ['party_group.id'], name=op.f('fk_meeting_group_id_party_group')),
     sa.ForeignKeyConstraint(['org_id'], ['organization.id'], name=op.f('fk_meeting_org_id_organization')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting'))
@@ -76,7 +76,7 @@ def upgrade() -> None:
     sa.Column('sha256', sa.String(length=64), nullable=False),
     sa.Column('content', sa.LargeBinary(), nullable=False),
     sa.Column('uploaded_by', sa.String(length=64), nullable=False),
-    sa.Column('created_at', dangjian.db.UtcDateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('(CURRENT_TIMESTAMP)'), nullable=False),
     sa.ForeignKeyConstraint(['meeting_id'], ['meeting.id'], name=op.f('fk_meeting_attachment_meeting_id_meeting')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_meeting_attachment'))
     )
