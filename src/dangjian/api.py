@@ -7,6 +7,7 @@ from dangjian import dicts
 from dangjian.audit import router as audit_router
 from dangjian.auth import router as auth_router
 from dangjian.importexport import router as importexport_router
+from dangjian.meeting import router as meeting_router
 from dangjian.member import router as member_router
 from dangjian.org import router as org_router
 from dangjian.stats import router as stats_router
@@ -43,6 +44,9 @@ router.include_router(org_router.router, prefix="/orgs", tags=["org"])
 router.include_router(org_router.lookups, tags=["org"])  # /divisions, /units
 router.include_router(member_router.router, prefix="/members", tags=["member"])
 router.include_router(stats_router.router, tags=["stats"])  # /stats/... and /checks
+router.include_router(meeting_router.router, prefix="/meetings", tags=["meeting"])
+router.include_router(meeting_router.groups, prefix="/party-groups", tags=["meeting"])
+router.include_router(meeting_router.stats, prefix="/stats", tags=["meeting"])  # /stats/org-life...
 router.include_router(audit_router.router, prefix="/audit", tags=["audit"])
 router.include_router(dicts.router, tags=["dicts"])
 router.include_router(importexport_router.router, tags=["importexport"])  # /exports/... and /imports

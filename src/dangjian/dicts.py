@@ -4,6 +4,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from dangjian.auth.roles import Role
+from dangjian.meeting import codes as meeting_codes
 from dangjian.member import codes as member_codes
 from dangjian.org import codes as org_codes
 
@@ -20,7 +21,8 @@ ENUMS = (
     org_codes.DivisionLevel, org_codes.DivisionKind, org_codes.UnitKind, org_codes.UnitStatus, org_codes.OrgKind,
     org_codes.VillageClass, org_codes.DissolveReason, member_codes.Gender, member_codes.EducationGroup,
     member_codes.Occupation, member_codes.Employment, member_codes.MemberStatus, member_codes.LeaveReason,
-    member_codes.MemberEventKind, Role,
+    member_codes.MemberEventKind, Role, meeting_codes.MeetingKind, meeting_codes.AttendanceStatus,
+    meeting_codes.KindStatus, meeting_codes.LifeStatus, meeting_codes.Signal,
 )
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from dangjian.auth.models import InspectorArea, User
 from dangjian.auth.roles import Role
 from dangjian.errors import NotFound
+from dangjian.meeting.models import Meeting, MeetingAttendance
 from dangjian.member.models import Member
 from dangjian.org.models import Organization
 
@@ -41,6 +42,16 @@ class Scope:
         if self.kind is ScopeKind.org:
             return Organization.id.in_(self.roots)
         return false()
+
+    def meetings(self) -> ColumnElement[bool]:
+        """Clause on Meeting: records of organizations in scope, or (a member) those they attended."""
+        if self.kind is ScopeKind.self:
+            if self.member_id is None:
+                return false()
+            return Meeting.id.in_(select(MeetingAttendance.meeting_id).where(MeetingAttendance.member_id == self.member_id))
+        if self.kind is ScopeKind.city:
+            return true()
+        return Meeting.org_id.in_(self.org_ids())
 
     def org_ids(self) -> Select:
         return select(Organization.id).where(self.orgs())
@@ -90,6 +101,13 @@ def visible_member(session: Session, scope: Scope, member_id: int) -> Member:
     if member is None:
         raise NotFound(f"党员不存在：{member_id}", field="member_id")
     return member
+
+
+def visible_meeting(session: Session, scope: Scope, meeting_id: int) -> Meeting:
+    meeting = session.scalar(select(Meeting).where(Meeting.id == meeting_id, scope.meetings()))
+    if meeting is None:
+        raise NotFound(f"组织生活记录不存在：{meeting_id}", field="meeting_id")
+    return meeting
 
 
 def owns_member_formally(session: Session, scope: Scope, member: Member) -> bool:

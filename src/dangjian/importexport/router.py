@@ -4,8 +4,6 @@ background jobs: upload, progress, preview, confirm, error workbook)."""
 import os
 import tempfile
 from datetime import date
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Annotated
 from urllib.parse import quote
 
@@ -21,6 +19,7 @@ from dangjian.importexport import jobs, service
 from dangjian.importexport.engine import XLSX
 from dangjian.importexport.models import ImportJob
 from dangjian.importexport.schemas import ImportConfirm, ImportJobRead, ImportMode, JobStatus
+from dangjian.kit.upload import file_part, read_body
 from dangjian.member.codes import EducationGroup, Employment, Gender, MemberStatus, Occupation
 from dangjian.member.schemas import MAX_ID, MemberQuery
 from dangjian.org.models import Organization
@@ -129,47 +128,19 @@ class Upload(BaseModel):
 async def read_upload(request: Request) -> Upload:
     """The uploaded file: the request body itself (Content-Type of the file), or the part named
     "file" of a multipart/form-data body. At most 50 MB; .xlsx or .xls only."""
-    limit = MAX_UPLOAD_BYTES + MULTIPART_SLACK
-    declared = request.headers.get("content-length", "")
     too_large = UploadRejected(f"文件过大：不能超过 {MAX_UPLOAD_MB} MB（可按县、乡镇分别导入）", field="file", status=413)
-    if declared.isdigit() and int(declared) > limit:
+    body = await read_body(request, MAX_UPLOAD_BYTES + MULTIPART_SLACK)
+    if body is None:
         raise too_large
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > limit:
-            raise too_large
-    content_type = request.headers.get("content-type", "")
-    filename, fields = request.query_params.get("filename") or "", {}
-    if content_type.lower().startswith("multipart/form-data"):
-        content, part_name, fields = _multipart(content_type, bytes(body))
-        filename = part_name or filename
-    else:
-        content = bytes(body)
+    part = file_part(request.headers.get("content-type", ""), body)
+    content, filename = part.content, part.filename or request.query_params.get("filename") or ""
     if not content:
         raise ValidationFailed("文件：请选择要导入的 Excel 文件", field="file")
     if len(content) > MAX_UPLOAD_BYTES:
         raise too_large
     if not content.startswith(SIGNATURES):
         raise UploadRejected("只能导入 Excel 文件（.xlsx 或 .xls），请在 Excel 中“另存为”后再上传", field="file", status=415)
-    return Upload(content=content, filename=(filename or "upload.xlsx")[:255], fields=fields)
-
-
-def _multipart(content_type: str, body: bytes) -> tuple[bytes, str | None, dict[str, str]]:
-    try:
-        message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
-        parts = list(message.iter_parts()) if message.is_multipart() else []
-    except Exception:  # noqa: BLE001 - any malformed envelope is the client's error
-        parts = []
-    content, filename, fields = b"", None, {}
-    for part in parts:
-        name = part.get_param("name", header="content-disposition")
-        payload = part.get_payload(decode=True) or b""
-        if name == "file":
-            content, filename = payload, part.get_filename()
-        elif isinstance(name, str):
-            fields[name] = payload.decode("utf-8", "replace").strip()
-    return content, filename, fields
+    return Upload(content=content, filename=(filename or "upload.xlsx")[:255], fields=part.fields)
 
 
 UPLOAD_BODY = {"requestBody": {"required": True, "content": {

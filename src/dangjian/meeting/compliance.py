@@ -93,13 +93,10 @@ def branch_ids(org_id: int, end: date):
     )
 
 
-def _kind_rows(session: Session, branches, start: date, end: date):
-    """Per branch and kind: periods asked and covered in the report and in the look-back, and the
-    report periods missing that had ended by `end`."""
+def _slots(branches, start: date, end: date):
+    """Every period asked of every branch, in the report or the look-back, and whether it was covered."""
     settings = get_settings()
     calendar = _calendar(start, end)
-    if not calendar:
-        return []
     cal = values(
         column("kind", String), column("p_start", Date), column("p_end", Date), column("p_year", Integer),
         column("m_from", Integer), column("m_to", Integer), column("in_report", Integer), column("in_lookback", Integer),
@@ -168,7 +165,7 @@ def _kind_rows(session: Session, branches, start: date, end: date):
     )
     slot = (
         select(
-            br.c.id.label("org_id"), cal.c.kind, cal.c.p_end, cal.c.p_year, cal.c.m_from, cal.c.m_to,
+            br.c.id.label("org_id"), cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_year, cal.c.m_from, cal.c.m_to,
             cal.c.in_report, cal.c.in_lookback, n_members.label("members"), n_groups.label("groups"),
         )
         .select_from(br)
@@ -195,20 +192,47 @@ def _kind_rows(session: Session, branches, start: date, end: date):
         (slot.c.kind == MeetingKind.heart_to_heart_talk.value, case((or_(slot.c.members == 0, talked), 1), else_=0)),
         else_=case((met, 1), else_=0),
     )
-    ended = slot.c.p_end <= end
-    report = slot.c.in_report == 1
-    lookback = slot.c.in_lookback == 1
+    return select(slot.c.org_id, slot.c.kind, slot.c.p_start, slot.c.p_end, slot.c.in_report, slot.c.in_lookback,
+                  covered.label("covered")).subquery("slots")
+
+
+def _kind_rows(session: Session, branches, start: date, end: date):
+    """Per branch and kind: periods asked and covered in the report and in the look-back, and the
+    report periods missing that had ended by `end`."""
+    slots = _slots(branches, start, end)
+    ended = slots.c.p_end <= end
+    report = slots.c.in_report == 1
+    lookback = slots.c.in_lookback == 1
+    covered = slots.c.covered
     return session.execute(
         select(
-            slot.c.org_id,
-            slot.c.kind,
+            slots.c.org_id,
+            slots.c.kind,
             func.sum(case((report, 1), else_=0)),
             func.sum(case((report, covered), else_=0)),
             func.sum(case((and_(report, ended, covered == 0), 1), else_=0)),
             func.sum(case((lookback, 1), else_=0)),
             func.sum(case((lookback, covered), else_=0)),
-        ).group_by(slot.c.org_id, slot.c.kind)
+        ).group_by(slots.c.org_id, slots.c.kind)
     ).all()
+
+
+def covered_periods(session: Session, *, org_id: int, start: date, end: date) -> dict[MeetingKind, list[tuple[Period, bool]]]:
+    """The report's periods asked of one branch, each with whether it was covered."""
+    slots = _slots([org_id], start, end)
+    rows = session.execute(
+        select(slots.c.kind, slots.c.p_start, slots.c.p_end, slots.c.covered)
+        .where(slots.c.org_id == org_id, slots.c.in_report == 1)
+        .order_by(slots.c.kind, slots.c.p_start)
+    )
+    found: dict[MeetingKind, list[tuple[Period, bool]]] = {}
+    for kind, p_start, p_end, covered in rows:
+        found.setdefault(MeetingKind(kind), []).append((Period(_day(p_start), _day(p_end)), bool(covered)))
+    return found
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
 
 
 def _status_of(summary_asked: int, summary_covered: int, missing_ended: int) -> KindStatus:

@@ -31,7 +31,8 @@ def data_version(session: Session) -> int:
     return session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action.not_in(READ_ACTIONS))) or 0
 
 
-def _remembered(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
+def remembered(session: Session, key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, or its value from before if no data was written since (any module's key)."""
     if not get_settings().report_memo:
         return compute()
     key = (session.get_bind().engine.url.render_as_string(), data_version(session), *key)
@@ -48,11 +49,11 @@ def _remembered(session: Session, key: tuple, compute: Callable[[], Any]) -> Any
 
 
 def report(session: Session, *, org_id: int, as_of: date) -> dict[str, Any]:
-    return _remembered(session, ("report", org_id, as_of), lambda: stats_service.build_report(session, org_id=org_id, as_of=as_of))
+    return remembered(session, ("report", org_id, as_of), lambda: stats_service.build_report(session, org_id=org_id, as_of=as_of))
 
 
 def children(session: Session, *, org_id: int, as_of: date) -> list[dict[str, Any]]:
-    return _remembered(session, ("children", org_id, as_of), lambda: stats_service.report_by_children(session, org_id=org_id, as_of=as_of))
+    return remembered(session, ("children", org_id, as_of), lambda: stats_service.report_by_children(session, org_id=org_id, as_of=as_of))
 
 
 def forget() -> None:
