@@ -16,6 +16,10 @@ from sqlalchemy import select
 from dangjian.auth import service as auth_service
 from dangjian.auth.models import InspectorArea
 from dangjian.auth.roles import permissions_of
+from dangjian.auth.scope import Scope, ScopeKind
+from dangjian.meeting import service as meeting_service
+from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup
+from dangjian.meeting.schemas import AttendanceIn, MeetingCreate, PartyGroupCreate
 from dangjian.member.models import Member
 from dangjian.org import service as org_service
 from dangjian.org.codes import BRANCH_KINDS, OrgKind
@@ -44,6 +48,7 @@ class World:
     members: set[int]
     all_orgs: dict[int, Organization]
     all_members: dict[int, Member]
+    meetings: set[int]
 
     def foreign_org(self, *, branch: bool = False) -> int | None:
         return next((o.id for o in self.all_orgs.values() if o.id not in self.orgs
@@ -80,7 +85,11 @@ def world_of(session, username: str) -> World:
         seen = {user.member_id}
     else:
         seen = {m.id for m in members.values() if m.org_id in visible or m.inflow_org_id in visible}
-    return World(visible, seen, orgs, members)
+    if user.role == "member":
+        meetings = set(session.scalars(select(MeetingAttendance.meeting_id).where(MeetingAttendance.member_id == user.member_id)))
+    else:
+        meetings = set(session.scalars(select(Meeting.id).where(Meeting.org_id.in_(visible)))) if visible else set()
+    return World(visible, seen, orgs, members, meetings)
 
 
 def own_org(session, world: World, username: str, *, branch: bool = False, not_root: bool = False) -> int | None:
@@ -118,6 +127,7 @@ class Case:
     ok: int
     target: int = 0
     body_for: Callable[[int], dict | None] = lambda _target: None  # built at request time (versions change)
+    upload: bool = False  # the body is a file (raw PDF bytes), not JSON
 
     @property
     def url(self) -> str:
@@ -131,14 +141,17 @@ def cases_for(session, username: str, world: World) -> list[Case]:
     for route, permission in (("/orgs/roots", None), ("/orgs/search?q=中共", "org:org:read"), ("/members", "member:member:read"),
                               ("/audit/events?page_size=100", "audit:event:read"), ("/divisions", "org:org:read"),
                               ("/units", "org:org:read"), ("/stats/report", "stats:report:read"), ("/checks", "stats:check:read"),
-                              ("/exports/template.xlsx", "member:member:import")):
+                              ("/exports/template.xlsx", "member:member:import"), ("/meetings", "meeting:meeting:read"),
+                              ("/stats/org-life", "meeting:compliance:read"), ("/stats/org-life/branches", "meeting:compliance:read"),
+                              ("/stats/org-life/lapsed", "meeting:compliance:read"),
+                              ("/stats/org-life/participation", "meeting:meeting:read")):
         cases.append(Case("GET", route.split("?")[0], lambda _t, r=route: f"{v}{r}", permission, True, 200))
 
-    def add(method, route, url_for, permission, ok, target_own, target_foreign, body_for=lambda t: None):
+    def add(method, route, url_for, permission, ok, target_own, target_foreign, body_for=lambda t: None, upload=False):
         for target, in_scope in ((target_own, True), (target_foreign, False)):
             if target is None:
                 continue
-            cases.append(Case(method, route, url_for, permission, in_scope, ok, target, body_for))
+            cases.append(Case(method, route, url_for, permission, in_scope, ok, target, body_for, upload))
 
     branch, any_org = own_org(session, world, username, branch=True), own_org(session, world, username)
     inner = own_org(session, world, username, not_root=True)
@@ -177,7 +190,97 @@ def cases_for(session, username: str, world: World) -> list[Case]:
         lambda m: {"phone": "13812345678", "version": version(Member, m)})
     add("POST", "/members/{member_id}/leave", lambda m: f"{v}/members/{m}/leave", "member:member:leave", 200, member, foreign_member,
         lambda m: {"reason": "death", "left_on": TODAY, "version": version(Member, m)})
+    add_meeting_cases(session, username, world, add)
     return cases
+
+
+def add_meeting_cases(session, username: str, world: World, add) -> None:
+    """Organizational life: records, attendance, attachments, party groups, compliance."""
+    v = "/api/v1"
+    user = auth_service.get_user(session, username)
+    branch = _branch_with_members(session, world, own=True)
+    foreign_branch = _branch_with_members(session, world, own=False)
+    any_org, foreign_org = own_org(session, world, username), world.foreign_org()
+    if user.role == "member":  # a member's own records are those they attended
+        own = [_new_meeting(session, session.get(Member, user.member_id).org_id, attendee=user.member_id) for _ in range(4)]
+    else:
+        own = [_new_meeting(session, branch) for _ in range(4)]
+    foreign = [_new_meeting(session, foreign_branch) for _ in range(3)]
+    world.meetings.update(m for m in own if m)
+    meeting_version = lambda m: (session.get(Meeting, m).version if session.get(Meeting, m) else 1)  # noqa: E731
+    attachment = lambda m: _attachment(session, m)  # noqa: E731
+
+    def record_body(org_id: int) -> dict:
+        first = meeting_service.attendees(session, session.get(Organization, org_id), on=date.today()) if org_id != GHOST else []
+        attendance = [{"member_id": first[0].member_id if first else 1, "status": "present"}]
+        return {"org_id": org_id, "kind": "theme_day", "held_on": TODAY, "topic": "矩阵测试主题党日", "attendance": attendance}
+
+    add("GET", "/meetings", lambda o: f"{v}/meetings?org_id={o}", "meeting:meeting:read", 200, any_org, foreign_org)
+    add("POST", "/meetings", lambda o: f"{v}/meetings", "meeting:meeting:write", 201, branch, foreign_branch, record_body)
+    add("GET", "/meetings/attendees", lambda o: f"{v}/meetings/attendees?org_id={o}", "meeting:meeting:write", 200, branch, foreign_branch)
+    add("GET", "/meetings/{meeting_id}", lambda m: f"{v}/meetings/{m}", "meeting:meeting:read", 200, own[0], foreign[0])
+    add("PATCH", "/meetings/{meeting_id}", lambda m: f"{v}/meetings/{m}", "meeting:meeting:write", 200, own[1], foreign[0],
+        lambda m: {"topic": "矩阵测试改主题", "version": meeting_version(m)})
+    add("POST", "/meetings/{meeting_id}/attachments", lambda m: f"{v}/meetings/{m}/attachments?filename=签到表.pdf",
+        "meeting:meeting:write", 201, own[2], foreign[1], upload=True)
+    add("GET", "/meetings/{meeting_id}/attachments/{attachment_id}",
+        lambda m: f"{v}/meetings/{m}/attachments/{attachment(m)}", "meeting:meeting:read", 200, own[2], foreign[1])
+    add("DELETE", "/meetings/{meeting_id}/attachments/{attachment_id}",
+        lambda m: f"{v}/meetings/{m}/attachments/{attachment(m)}", "meeting:meeting:write", 204, own[2], foreign[1])
+    add("DELETE", "/meetings/{meeting_id}", lambda m: f"{v}/meetings/{m}?version={meeting_version(m)}", "meeting:meeting:write",
+        204, own[3], foreign[2])
+    own_group, foreign_group = _new_group(session, branch), _new_group(session, foreign_branch)
+    add("GET", "/party-groups", lambda o: f"{v}/party-groups?org_id={o}", "meeting:meeting:read", 200, branch, foreign_branch)
+    add("POST", "/party-groups", lambda o: f"{v}/party-groups", "meeting:group:write", 201, branch, foreign_branch,
+        lambda o: {"org_id": o, "name": "矩阵测试第二党小组", "founded_on": TODAY})
+    add("PATCH", "/party-groups/{group_id}", lambda g: f"{v}/party-groups/{g}", "meeting:group:write", 200, own_group, foreign_group,
+        lambda g: {"name": "矩阵测试改名党小组"})
+    for route in ("/stats/org-life", "/stats/org-life/branches", "/stats/org-life/lapsed"):
+        add("GET", route, lambda o, r=route: f"{v}{r}?org_id={o}", "meeting:compliance:read", 200, any_org, foreign_org)
+    add("GET", "/stats/org-life/participation", lambda o: f"{v}/stats/org-life/participation?org_id={o}", "meeting:meeting:read",
+        200, any_org, foreign_org)
+    add("GET", "/stats/org-life/branches/{branch_id}", lambda o: f"{v}/stats/org-life/branches/{o}", "meeting:compliance:read",
+        200, branch, foreign_branch)
+
+
+CITY = Scope(ScopeKind.city)
+
+
+def _branch_with_members(session, world: World, *, own: bool) -> int | None:
+    for org in sorted(world.all_orgs.values(), key=lambda o: o.id):
+        if (org.id in world.orgs) == own and org.kind in BRANCH_KINDS and org.dissolved_on is None \
+                and meeting_service.attendees(session, org, on=date.today()):
+            return org.id
+    return None
+
+
+def _new_meeting(session, org_id: int | None, *, attendee: int | None = None) -> int | None:
+    if org_id is None:
+        return None
+    people = [p.member_id for p in meeting_service.attendees(session, session.get(Organization, org_id), on=date.today())]
+    chosen = [attendee] if attendee else people[:3]
+    data = MeetingCreate(org_id=org_id, kind="theme_day", held_on=date.today(), topic="矩阵测试记录",
+                         attendance=[AttendanceIn(member_id=m, status="present") for m in chosen])
+    return meeting_service.create_meeting(session, CITY, data, actor="test").id
+
+
+def _attachment(session, meeting_id: int) -> int:
+    """An attachment of the meeting (made if it has none); for a missing meeting, a missing id."""
+    meeting = session.get(Meeting, meeting_id)
+    if meeting is None:
+        return GHOST
+    found = session.scalar(select(MeetingAttachment.id).where(MeetingAttachment.meeting_id == meeting_id))
+    if found is None:
+        found = meeting_service.add_attachment(session, meeting, filename="记录.pdf", content_type="application/pdf",
+                                               content=b"%PDF-1.4 matrix", actor="test").id
+    return found
+
+
+def _new_group(session, org_id: int | None) -> int | None:
+    if org_id is None:
+        return None
+    return meeting_service.create_group(session, CITY, PartyGroupCreate(org_id=org_id, name="矩阵测试党小组",
+                                                                        founded_on=date(2020, 1, 1)), actor="test").id
 
 
 def _self(session, username: str) -> int | None:
@@ -215,6 +318,9 @@ def _movable(world: World, username: str, session) -> tuple[int, int] | None:
 
 
 def answer(client, case: Case, target: int):
+    if case.upload:
+        return client.request(case.method, case.url_for(target), content=b"%PDF-1.4 matrix",
+                              headers={"content-type": "application/pdf"})
     return client.request(case.method, case.url_for(target), json=case.body_for(target) if target != GHOST else ghost_body(case))
 
 
@@ -243,8 +349,8 @@ def test_every_endpoint_as_every_account(session, demo_city, client_for, usernam
                 failures.append(f"{case.method} {case.url} → {response.status_code}, expected {case.ok}: {response.text[:200]}")
             elif case.method == "GET" and response.headers["content-type"].startswith("application/json"):
                 failures += leaks(response.json(), case, world)
-            elif case.method == "POST" and case.ok == 201:
-                (world.orgs if case.route == "/orgs" else world.members).add(response.json()["id"])
+            elif case.method == "POST" and case.ok == 201 and case.route in ("/orgs", "/members", "/meetings"):
+                {"/orgs": world.orgs, "/members": world.members, "/meetings": world.meetings}[case.route].add(response.json()["id"])
         else:
             # Out of scope answers exactly as if it did not exist.
             ghost = answer(client, case, GHOST)
@@ -269,6 +375,14 @@ def leaks(data, case: Case, world: World) -> list[str]:
                      if e["org_id"] is not None and e["org_id"] not in world.orgs]
     if path == "/stats/children":
         problems += [f"{case.url}: child {c['org']['id']}" for c in data if c["org"]["id"] not in world.orgs]
+    if path == "/meetings":
+        problems += [f"{case.url}: meeting {m['id']}" for m in data["items"] if m["id"] not in world.meetings]
+    if path == "/stats/org-life":
+        problems += [f"{case.url}: child {c['org']['id']}" for c in data["children"] if c["org"]["id"] not in world.orgs]
+    if path == "/stats/org-life/branches":
+        problems += [f"{case.url}: branch {b['org']['id']}" for b in data["items"] if b["org"]["id"] not in world.orgs]
+    if path in ("/stats/org-life/participation", "/stats/org-life/lapsed"):
+        problems += [f"{case.url}: member {p['member']['id']}" for p in data["items"] if p["member"]["id"] not in world.members]
     if path == "/stats/report":
         if data["org"]["id"] not in world.orgs:
             problems.append(f"{case.url}: report of org {data['org']['id']}")
@@ -281,7 +395,9 @@ def test_anonymous_gets_401_everywhere_but_the_public_endpoints(session, demo_ci
         method, path = route
         if route in PUBLIC:
             continue
-        url = path.replace("{org_id}", "1").replace("{member_id}", "1").replace("{token_id}", "1").replace("{job_id}", "1")
+        url = path
+        for name in ("org_id", "member_id", "token_id", "job_id", "meeting_id", "attachment_id", "group_id", "branch_id"):
+            url = url.replace("{" + name + "}", "1")
         response = client.request(method, url, json={})
         assert response.status_code == 401, (method, url, response.status_code)
 

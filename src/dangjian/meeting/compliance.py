@@ -11,6 +11,7 @@ from sqlalchemy import (
     String,
     and_,
     case,
+    cast,
     column,
     extract,
     func,
@@ -127,21 +128,25 @@ def _slots(branches, start: date, end: date):
         .group_by(PartyGroup.org_id)
         .cte("gc")
     )
-    month = (extract("year", Meeting.held_on) * 12 + extract("month", Meeting.held_on) - 1).label("m")
+    # Each record is counted in the period of its kind that contains it, identified by the index of
+    # the period's first month (periods are aligned to the calendar year).
+    month = cast(extract("year", Meeting.held_on), Integer) * 12 + cast(extract("month", Meeting.held_on), Integer) - 1
+    months = case(*((Meeting.kind == c.kind.value, c.months) for c in cadences()), else_=1)
+    period = (month - month % months).label("p_idx")
     counted_group = Meeting.group_id.in_(select(PartyGroup.id).where(active_group))
     held = (
         select(
             Meeting.org_id.label("org_id"),
             Meeting.kind.label("kind"),
-            month,
+            period,
             func.count(func.distinct(case((counted_group, Meeting.group_id)))).label("g"),
         )
         .where(Meeting.held_on >= first_day, Meeting.held_on <= end, Meeting.org_id.in_(select(br.c.id)),
                Meeting.kind != MeetingKind.heart_to_heart_talk.value)
-        .group_by(Meeting.org_id, Meeting.kind, month)
+        .group_by(Meeting.org_id, Meeting.kind, period)
         .cte("held")
     )
-    talk_year = extract("year", Meeting.held_on).label("y")
+    talk_year = cast(extract("year", Meeting.held_on), Integer).label("y")
     talks = (
         select(Meeting.org_id.label("org_id"), talk_year, func.count(func.distinct(MeetingAttendance.member_id)).label("talked"))
         .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
@@ -175,25 +180,22 @@ def _slots(branches, start: date, end: date):
         .where(asked_kinds)
         .cte("slot")
     )
+    is_talk = slot.c.kind == MeetingKind.heart_to_heart_talk.value
     is_group = slot.c.kind == MeetingKind.group_meeting.value
-    met = (
-        select(held.c.org_id)
-        .where(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.m.between(slot.c.m_from, slot.c.m_to),
-               or_(~is_group, held.c.g >= slot.c.groups))
-        .exists()
-    )
-    talked = (
-        select(talks.c.org_id)
-        .where(talks.c.org_id == slot.c.org_id, talks.c.y == slot.c.p_year,
-               talks.c.talked + EPSILON >= slot.c.members * literal(settings.talk_coverage, Float))
-        .exists()
-    )
+    talked = func.coalesce(talks.c.talked, 0) + EPSILON >= slot.c.members * literal(settings.talk_coverage, Float)
     covered = case(
-        (slot.c.kind == MeetingKind.heart_to_heart_talk.value, case((or_(slot.c.members == 0, talked), 1), else_=0)),
-        else_=case((met, 1), else_=0),
+        (is_talk, case((or_(slot.c.members == 0, talked), 1), else_=0)),
+        (is_group, case((func.coalesce(held.c.g, 0) >= slot.c.groups, 1), else_=0)),
+        else_=case((held.c.org_id.is_not(None), 1), else_=0),
     )
-    return select(slot.c.org_id, slot.c.kind, slot.c.p_start, slot.c.p_end, slot.c.in_report, slot.c.in_lookback,
-                  covered.label("covered")).subquery("slots")
+    return (
+        select(slot.c.org_id, slot.c.kind, slot.c.p_start, slot.c.p_end, slot.c.in_report, slot.c.in_lookback,
+               covered.label("covered"))
+        .select_from(slot)
+        .outerjoin(held, and_(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.p_idx == slot.c.m_from))
+        .outerjoin(talks, and_(is_talk, talks.c.org_id == slot.c.org_id, talks.c.y == slot.c.p_year))
+        .subquery("slots")
+    )
 
 
 def _kind_rows(session: Session, branches, start: date, end: date):
