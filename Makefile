@@ -39,6 +39,7 @@ web: install $(WEB_STAMP)
 demo: install web
 	@test -f $(DB) || $(BIN)/dangjian demo-data --scale $(SCALE) --seed $(SEED) --as-of $(AS_OF)
 	$(BIN)/dangjian report --as-of $(AS_OF) --speech
+	$(BIN)/dangjian org-life
 	$(BIN)/dangjian demo-accounts
 	$(BIN)/dangjian serve --host 127.0.0.1 --port 8000
 

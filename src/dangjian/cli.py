@@ -72,17 +72,19 @@ def demo_data(
     seed: Annotated[int, typer.Option(help="随机种子：相同种子生成完全相同的数据")] = 20251231,
     as_of: Annotated[str | None, typer.Option("--as-of", help="统计基准日期，默认 2025-12-31")] = None,
     replace: Annotated[bool, typer.Option("--replace", help="清空已有数据后重新生成")] = False,
+    meetings_until: Annotated[str | None, typer.Option("--meetings-until", help="组织生活记录截止日期（生成此前 12 个月的记录），默认今天")] = None,
 ) -> None:
     """生成演示城市（合成数据，不含真实个人信息）。"""
     from dangjian.db import session_scope
     from dangjian.demo.generator import DEFAULT_AS_OF, generate
 
     day = _parse_day(as_of, "基准日期") or DEFAULT_AS_OF
+    until = _parse_day(meetings_until, "组织生活记录截止日期")
     _database()
     started = time.perf_counter()
     try:
         with console.status("正在生成演示城市……"), session_scope() as session:
-            counts = generate(session, scale=scale, seed=seed, as_of=day, replace=replace)
+            counts = generate(session, scale=scale, seed=seed, as_of=day, replace=replace, meetings_until=until)
     except AppError as error:
         _fail(error)
     seconds = time.perf_counter() - started
@@ -243,6 +245,42 @@ def report(
             _fail(AppError("xlsx 格式需要用 --out 指定输出文件", field="out"))
         render.write_xlsx(data, out)
         console.print(f"已写入 {out}")
+
+
+@app.command("org-life")
+def org_life(
+    org: Annotated[str | None, typer.Option(help="党组织：编码、名称或编号；默认全市")] = None,
+    start: Annotated[str | None, typer.Option(help="开始日期，默认结束日期所在年的1月1日")] = None,
+    end: Annotated[str | None, typer.Option(help="结束日期，默认今天")] = None,
+) -> None:
+    """三会一课等组织生活开展情况：各下级党组织的正常、不规范、半瘫痪、瘫痪党支部数。"""
+    from rich.table import Table
+
+    from dangjian.auth.scope import Scope, ScopeKind
+    from dangjian.db import session_scope
+    from dangjian.meeting import compliance
+    from dangjian.meeting import service as meeting_service
+    from dangjian.meeting.codes import LifeStatus
+    from dangjian.org import service as org_service
+
+    _database()
+    try:
+        first, last = meeting_service.default_period(_parse_day(end, "结束日期"), _parse_day(start, "开始日期"), date.today())
+        with session_scope(writes=False) as session:
+            root = org_service.resolve_org(session, org) if org else org_service.root_org(session)
+            lives = compliance.branch_lives(session, org_id=root.id, start=first, end=last)
+            report = meeting_service.compliance_report(session, Scope(ScopeKind.city), root, lives, start=first, end=last)
+    except AppError as error:
+        _fail(error)
+    table = Table(title=f"{report.org.name} 组织生活开展情况（{first.isoformat()} 至 {last.isoformat()}）", title_justify="left")
+    for column in ("党组织", "党支部", *(s.label for s in LifeStatus), "正常占比", "参会率", "预警"):
+        table.add_column(column, justify="left" if column == "党组织" else "right")
+    colours = {"green": "green", "amber": "yellow", "red": "red"}
+    for name, counts in [(c.org.name, c.counts) for c in report.children] + [("合计", report.counts)]:
+        rate = "" if counts.attendance_rate is None else f"{counts.attendance_rate:.1f}%"
+        table.add_row(name, f"{counts.total:,}", *(f"{getattr(counts, s.value):,}" for s in LifeStatus),
+                      f"{counts.regular_share:.1f}%", rate, f"[{colours[counts.signal.value]}]{counts.signal.label}[/]")
+    console.print(table)
 
 
 def _print_speech_comparison(data: dict) -> None:
