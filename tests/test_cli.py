@@ -44,9 +44,23 @@ def test_report_as_json_and_xlsx(run, tmp_path):
     assert "中共衡阳市委员会" in str(rows[0][0])
 
 
+def test_org_life_counts_every_branch_once(run):
+    result = run("org-life", "--start", "2026-01-01")
+    assert result.returncode == 0, result.stderr
+    total_row = next(line for line in result.stdout.splitlines() if "合计" in line)
+    numbers = [int(cell.strip().replace(",", "")) for cell in total_row.split("│")[2:7]]
+    branches, *by_status = numbers
+    assert branches > 0 and sum(by_status) == branches
+    with sqlite3.connect(run.database) as db:
+        existing = db.execute("select count(*) from organization where kind in ('branch', 'joint_branch') "
+                              "and dissolved_on is null").fetchone()[0]
+    assert branches == existing
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
+        (("org-life", "--start", "2026-06-01", "--end", "2026-01-01"), "开始日期：不能晚于结束日期"),
         (("report", "--as-of", "2025-13-01"), "统计日期应为“年-月-日”格式的日期"),
         (("report", "--org", "不存在的组织"), "党组织不存在：不存在的组织"),
         (("report", "--format", "xlsx"), "xlsx 格式需要用 --out 指定输出文件"),
