@@ -3,6 +3,7 @@ import { useAuth } from '@/stores/auth'
 import { dashboardRoutes } from './routes/dashboard'
 import { orgRoutes } from './routes/org'
 import { memberRoutes } from './routes/member'
+import { meetingRoutes } from './routes/meeting'
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -15,7 +16,7 @@ declare module 'vue-router' {
   }
 }
 
-export const appRoutes: RouteRecordRaw[] = [...dashboardRoutes, ...orgRoutes, ...memberRoutes]
+export const appRoutes: RouteRecordRaw[] = [...dashboardRoutes, ...orgRoutes, ...memberRoutes, ...meetingRoutes]
 
 export const router = createRouter({
   history: createWebHistory(),
