@@ -52,6 +52,7 @@ test: install web browser
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/api.py
+	$(BIN)/python bench/compliance.py
 
 clean:
 	rm -rf var/ .pytest_cache
