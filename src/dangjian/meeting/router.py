@@ -10,7 +10,6 @@ from dangjian.auth.principal import DbSession, Principal, require
 from dangjian.auth.scope import visible_meeting, visible_org
 from dangjian.config import get_settings
 from dangjian.errors import FIELD_LABELS, NotFound, ValidationFailed
-from dangjian.meeting import compliance
 from dangjian.meeting import service as meeting_service
 from dangjian.meeting.codes import LifeStatus
 from dangjian.meeting.schemas import (
@@ -34,7 +33,6 @@ from dangjian.meeting.schemas import (
 )
 from dangjian.kit.upload import FilePart, file_part, read_body
 from dangjian.member.schemas import MAX_ID, Version
-from dangjian.stats import memo
 from dangjian.stats.router import org_in_scope
 from dangjian.stats.schemas import Day
 
@@ -197,11 +195,6 @@ def update_group(
 # ---------------------------------------------------------------- compliance
 
 
-def lives(session, org_id: int, start: date, end: date) -> list[compliance.BranchLife]:
-    return memo.remembered(session, ("org-life", org_id, start, end),
-                           lambda: compliance.branch_lives(session, org_id=org_id, start=start, end=end))
-
-
 def span(start: Start = None, end: End = None) -> tuple[date, date]:
     return meeting_service.default_period(end, start, date.today())
 
@@ -213,8 +206,8 @@ Span = Annotated[tuple[date, date], Depends(span)]
 def get_compliance(session: DbSession, principal: ComplianceReader, period: Span, org_id: OrgId = None) -> ComplianceReport:
     org = org_in_scope(session, principal, org_id)
     start, end = period
-    return meeting_service.compliance_report(session, principal.scope, org, lives(session, org.id, start, end),
-                                             start=start, end=end)
+    lives = meeting_service.branch_lives(session, org_id=org.id, start=start, end=end)
+    return meeting_service.compliance_report(session, principal.scope, org, lives, start=start, end=end)
 
 
 @stats.get("/org-life/branches", response_model=BranchLifePage, summary="各党支部组织生活状况（问题严重的在前）")
@@ -229,8 +222,8 @@ def list_branch_lives(
 ) -> BranchLifePage:
     org = org_in_scope(session, principal, org_id)
     start, end = period
-    return meeting_service.branch_page(session, lives(session, org.id, start, end), status=status, page=page,
-                                       page_size=page_size, start=start, end=end)
+    lives = meeting_service.branch_lives(session, org_id=org.id, start=start, end=end)
+    return meeting_service.branch_page(session, lives, status=status, page=page, page_size=page_size, start=start, end=end)
 
 
 @stats.get("/org-life/branches/{branch_id}", response_model=BranchLifeDetail, summary="一个党支部逐月逐季的组织生活情况")

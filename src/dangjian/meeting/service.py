@@ -50,6 +50,7 @@ from dangjian.member.models import Member, MemberPeriod
 from dangjian.org import service as org_service
 from dangjian.org.codes import BASIC_LEVEL_KINDS, BRANCH_KINDS, DivisionLevel
 from dangjian.org.models import Division, OrgAncestor, Organization
+from dangjian.stats import memo
 
 FIELD_LABELS = {
     "org_id": "党组织", "kind": "类型", "held_on": "日期", "group_id": "党小组", "topic": "主题", "place": "地点",
@@ -474,6 +475,12 @@ def group_read(session: Session, group: PartyGroup) -> PartyGroupRead:
 
 
 # ---------------------------------------------------------------- compliance views
+
+
+def branch_lives(session: Session, *, org_id: int, start: date, end: date) -> list[compliance.BranchLife]:
+    """compliance.branch_lives, remembered until the next write (a city takes seconds)."""
+    return memo.remembered(session, ("org-life", org_id, start, end),
+                           lambda: compliance.branch_lives(session, org_id=org_id, start=start, end=end))
 
 
 def percent(part: int, whole: int) -> float | None:

@@ -62,7 +62,8 @@ def forget() -> None:
 
 
 def warm() -> None:
-    """Compute today's city report ahead of the first visitor (run by `dangjian serve`)."""
+    """Compute today's city report and organizational life ahead of the first visitor (run by
+    `dangjian serve`)."""
     from dangjian.db import session_scope
     from dangjian.org import service as org_service
 
@@ -71,5 +72,9 @@ def warm() -> None:
             root = org_service.root_org(session)
             report(session, org_id=root.id, as_of=date.today())
             children(session, org_id=root.id, as_of=date.today())
+            from dangjian.meeting import service as meeting_service
+
+            start, end = meeting_service.default_period(None, None, date.today())
+            meeting_service.branch_lives(session, org_id=root.id, start=start, end=end)
     except Exception:  # an empty or unmigrated database: nothing to warm
         return
