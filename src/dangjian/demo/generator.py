@@ -20,8 +20,10 @@ from dangjian.audit import service as audit_service
 from dangjian.db import bulk_insert, reset_sequences
 from dangjian.demo import names
 from dangjian.demo.figures import CITY_CODE, CITY_NAME, COUNTIES, Figures, SPEECH, apportion
+from dangjian.demo.meetings import bulk_load, generate_meetings
 from dangjian.errors import ValidationFailed
 from dangjian.kit.idcard import HENGYANG_RETIRED_CODES, make_id_number
+from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember
 from dangjian.member.codes import EducationGroup, Employment, LeaveReason, MemberEventKind, Occupation
 from dangjian.member.models import Member, MemberEvent, MemberPeriod
 from dangjian.member.service import add_years
@@ -841,7 +843,8 @@ def org_rows(city: City) -> tuple[list[tuple], list[tuple]]:
 
 TABLES_IN_ORDER: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[attr-defined]
-    for model in (Division, Unit, Organization, OrgAncestor, OrgClassification, Member, MemberPeriod, MemberEvent)
+    for model in (Division, Unit, Organization, OrgAncestor, OrgClassification, Member, MemberPeriod, MemberEvent,
+                  PartyGroup, PartyGroupMember, Meeting, MeetingAttendance, MeetingAttachment)
 )
 
 
@@ -855,12 +858,16 @@ def clear(session: Session) -> None:
 
 
 def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of: date = DEFAULT_AS_OF,
-             replace: bool = False, actor: str = "demo-data") -> dict[str, int]:
-    """Generate the demo city into an empty database (or replace what is there)."""
+             replace: bool = False, actor: str = "demo-data", meetings_until: date | None = None) -> dict[str, int]:
+    """Generate the demo city into an empty database (or replace what is there), with a year of
+    organizational life up to `meetings_until` (today by default)."""
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise ValidationFailed(f"规模应在{MIN_SCALE}到{MAX_SCALE}之间：{scale}", field="scale")
     if as_of > date.today():
         raise ValidationFailed(f"基准日期不能晚于今天：{as_of.isoformat()}", field="as_of")
+    meetings_until = meetings_until or date.today()
+    if meetings_until > date.today():
+        raise ValidationFailed(f"组织生活记录截止日期不能晚于今天：{meetings_until.isoformat()}", field="meetings_until")
     if not database_is_empty(session):
         if not replace:
             raise ValidationFailed("数据库中已有数据；如要重新生成演示数据，请加 --replace", field="replace")
@@ -870,17 +877,21 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
     size_branches(city)
     writer = generate_members(city)
     orgs, closure = org_rows(city)
+    classification = classify_villages(city)
     rows = {
         "division": city.divisions, "unit": city.units, "organization": orgs, "org_ancestor": closure,
-        "org_classification": classify_villages(city), "member": writer.members,
+        "org_classification": classification, "member": writer.members,
         "member_period": writer.periods, "member_event": writer.events,
+        **generate_meetings(city, writer, classification, until=meetings_until, seed=seed),
     }
-    for table in TABLES_IN_ORDER:
-        bulk_insert(session, table, rows[table.name])
+    with bulk_load(session):
+        for table in TABLES_IN_ORDER:
+            bulk_insert(session, table, rows[table.name])
     reset_sequences(session, TABLES_IN_ORDER)
     session.execute(text("ANALYZE"))  # fresh statistics for the query planners
     counts = {name: len(r) for name, r in rows.items()}
     audit_service.record(session, actor=actor, action="generate", entity="demo_city",
-                         after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(), **counts})
+                         after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(),
+                                "meetings_until": meetings_until.isoformat(), **counts})
     session.flush()
     return counts
