@@ -64,6 +64,13 @@ def client_for(session):
 
 @pytest.fixture
 def demo_city(session):
-    """The demo city at scale 0.01 with every demo account."""
+    """The demo city at scale 0.01 with every demo account (without its year of meeting records:
+    tests of organizational life make their own, or ask for `demo_city_with_meetings`)."""
+    generate(session, scale=0.01, seed=11, meetings=False)
+    return {account.username: account for account in create_demo_accounts(session)}
+
+
+@pytest.fixture
+def demo_city_with_meetings(session):
     generate(session, scale=0.01, seed=11)
     return {account.username: account for account in create_demo_accounts(session)}

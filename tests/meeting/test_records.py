@@ -215,7 +215,7 @@ def test_a_member_sees_the_records_they_attended(session, demo_city, client_for,
     assert [p["member"]["id"] for p in mine_only] == [me.member_id]
 
 
-def test_compliance_counts_match_the_branch_list(session, demo_city, client_for):
+def test_compliance_counts_match_the_branch_list(session, demo_city_with_meetings, client_for):
     client = client_for("county")
     report = client.get("/api/v1/stats/org-life").json()
     counts = report["counts"]

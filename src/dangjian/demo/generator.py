@@ -857,10 +857,16 @@ def clear(session: Session) -> None:
         session.execute(delete(table))
 
 
+NO_MEETINGS: dict[str, list] = {
+    "party_group": [], "party_group_member": [], "meeting": [], "meeting_attendance": [], "meeting_attachment": [],
+}
+
+
 def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of: date = DEFAULT_AS_OF,
-             replace: bool = False, actor: str = "demo-data", meetings_until: date | None = None) -> dict[str, int]:
+             replace: bool = False, actor: str = "demo-data", meetings_until: date | None = None,
+             meetings: bool = True) -> dict[str, int]:
     """Generate the demo city into an empty database (or replace what is there), with a year of
-    organizational life up to `meetings_until` (today by default)."""
+    organizational life up to `meetings_until` (today by default) unless `meetings` is false."""
     if not MIN_SCALE <= scale <= MAX_SCALE:
         raise ValidationFailed(f"规模应在{MIN_SCALE}到{MAX_SCALE}之间：{scale}", field="scale")
     if as_of > date.today():
@@ -882,7 +888,7 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
         "division": city.divisions, "unit": city.units, "organization": orgs, "org_ancestor": closure,
         "org_classification": classification, "member": writer.members,
         "member_period": writer.periods, "member_event": writer.events,
-        **generate_meetings(city, writer, classification, until=meetings_until, seed=seed),
+        **(generate_meetings(city, writer, classification, until=meetings_until, seed=seed) if meetings else NO_MEETINGS),
     }
     with bulk_load(session):
         for table in TABLES_IN_ORDER:
