@@ -246,6 +246,9 @@ def update_meeting(session: Session, meeting: Meeting, data: MeetingFields, *, v
     old_rows = _attendance_of(session, meeting.id)
     before = _snapshot(meeting, old_rows)
     changes = data.model_dump(include=set(MEETING_FIELDS), exclude_unset=True)
+    for field in ("kind", "held_on", "topic"):
+        if field in changes and changes[field] is None:
+            raise ValidationFailed(f"{FIELD_LABELS[field]}：不能为空", field=field)
     values = {**{f: getattr(meeting, f) for f in MEETING_FIELDS}, **changes}
     if isinstance(values["kind"], MeetingKind):
         values["kind"] = values["kind"].value
@@ -450,6 +453,9 @@ def update_group(session: Session, scope: Scope, group_id: int, data: PartyGroup
     members = list(session.scalars(select(PartyGroupMember.member_id).where(PartyGroupMember.group_id == group.id)))
     before = {"name": group.name, "leader_id": group.leader_id, "member_ids": members, "dissolved_on": group.dissolved_on}
     changes = data.model_dump(exclude_unset=True)
+    for field in ("name", "member_ids"):  # null for these means "unchanged"; an empty list clears the members
+        if changes.get(field, "") is None:
+            del changes[field]
     new_members = changes.get("member_ids", members)
     leader = changes.get("leader_id", group.leader_id)
     _check_group_members(session, org, new_members, leader, group.id)
