@@ -35,7 +35,7 @@ def test_full_scale_city_prints_back_every_figure(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'city.db'}")
     upgrade(engine)
     with session_scope(engine) as session:
-        generate(session, scale=1, seed=20251231, as_of=AS_OF)
+        generate(session, scale=1, seed=20251231, as_of=AS_OF, meetings=False)  # meetings: bench/compliance.py
     with session_scope(engine) as session:
         report = build_report(session, as_of=AS_OF)
         findings = run_checks(session, today=AS_OF)
