@@ -38,7 +38,9 @@ def covering(day):
 def test_every_branch_has_a_year_of_records_with_attendance(city):
     kinds = dict(city.execute(select(Meeting.kind, func.count()).group_by(Meeting.kind)).all())
     assert set(kinds) == {k.value for k in MeetingKind}
-    branches = city.scalar(select(func.count()).select_from(Organization).where(Organization.kind.in_(BRANCH_KINDS)))
+    branches = city.scalar(
+        select(func.count()).select_from(Organization).where(Organization.kind.in_(BRANCH_KINDS))
+    )
     with_records = city.scalar(select(func.count(func.distinct(Meeting.org_id))))
     assert with_records == branches
     assert kinds[MeetingKind.theme_day.value] > 10 * branches
@@ -55,13 +57,14 @@ def test_counts_on_each_meeting_are_its_attendance_rows(city):
             .group_by(MeetingAttendance.meeting_id, MeetingAttendance.status)
         )
     }
-    meetings = city.execute(select(Meeting.id, Meeting.present_count, Meeting.excused_count, Meeting.absent_count)).all()
+    meetings = city.execute(
+        select(Meeting.id, Meeting.present_count, Meeting.excused_count, Meeting.absent_count)
+    ).all()
     assert meetings
+    statuses = (AttendanceStatus.present, AttendanceStatus.excused, AttendanceStatus.absent)
     for meeting_id, present, excused, absent in meetings:
         assert present + excused + absent > 0
-        assert (present, excused, absent) == tuple(
-            counted.get((meeting_id, s.value), 0) for s in (AttendanceStatus.present, AttendanceStatus.excused, AttendanceStatus.absent)
-        ), meeting_id
+        assert (present, excused, absent) == tuple(counted.get((meeting_id, s.value), 0) for s in statuses), meeting_id
     other_day = city.scalar(
         select(func.count()).select_from(MeetingAttendance).join(Meeting, Meeting.id == MeetingAttendance.meeting_id)
         .where(MeetingAttendance.held_on != Meeting.held_on)
@@ -212,4 +215,4 @@ def test_a_few_members_show_on_the_lapse_warning_list(city):
     root = org_service.root_org(city)
     lapsed = compliance.lapsed_members(city, org_id=root.id, day=UNTIL)
     members = city.scalar(select(func.count()).select_from(MemberPeriod).where(covering(UNTIL), MemberPeriod.org_id.is_not(None)))
-    assert 0 < len(lapsed) < 0.03 * members
+    assert 0 < len(lapsed) < 0.05 * members  # the persistently absent, and everyone of a paralysed branch

@@ -17,7 +17,7 @@ from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
-from dangjian.db import bulk_insert, reset_sequences
+from dangjian.db import reset_sequences
 from dangjian.demo import names
 from dangjian.demo.figures import CITY_CODE, CITY_NAME, COUNTIES, Figures, SPEECH, apportion
 from dangjian.demo.meetings import bulk_load, generate_meetings
@@ -890,9 +890,9 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
         "member_period": writer.periods, "member_event": writer.events,
         **(generate_meetings(city, writer, classification, until=meetings_until, seed=seed) if meetings else NO_MEETINGS),
     }
-    with bulk_load(session):
+    with bulk_load(session) as load:
         for table in TABLES_IN_ORDER:
-            bulk_insert(session, table, rows[table.name])
+            load(table, rows[table.name])
     reset_sequences(session, TABLES_IN_ORDER)
     session.execute(text("ANALYZE"))  # fresh statistics for the query planners
     counts = {name: len(r) for name, r in rows.items()}
