@@ -10,7 +10,7 @@ import psycopg
 from sqlalchemy import Engine
 from timing import timed
 
-from dangjian.db import make_engine, session_scope
+from dangjian.db import bulk_session, make_engine
 from dangjian.demo.generator import generate
 from dangjian.migrations import upgrade
 
@@ -68,7 +68,7 @@ def generate_city(engine: Engine, scale: float) -> tuple[float, dict[str, int]]:
     """Seconds to generate the demo city (commit included), and the row counts."""
 
     def run() -> dict[str, int]:
-        with session_scope(engine) as session:
+        with bulk_session(engine) as session:
             return generate(session, scale=scale, seed=SEED)
 
     return timed(run)

@@ -75,7 +75,7 @@ def demo_data(
     meetings_until: Annotated[str | None, typer.Option("--meetings-until", help="组织生活记录截止日期（生成此前 12 个月的记录），默认今天")] = None,
 ) -> None:
     """生成演示城市（合成数据，不含真实个人信息）。"""
-    from dangjian.db import session_scope
+    from dangjian.db import bulk_session
     from dangjian.demo.generator import DEFAULT_AS_OF, generate
 
     day = _parse_day(as_of, "基准日期") or DEFAULT_AS_OF
@@ -83,7 +83,7 @@ def demo_data(
     _database()
     started = time.perf_counter()
     try:
-        with console.status("正在生成演示城市……"), session_scope() as session:
+        with console.status("正在生成演示城市……"), bulk_session() as session:
             counts = generate(session, scale=scale, seed=seed, as_of=day, replace=replace, meetings_until=until)
     except AppError as error:
         _fail(error)

@@ -7,8 +7,9 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, MetaData, Table, TypeDecorator, create_engine, event, text
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dangjian.config import get_settings
 from dangjian.errors import AppError
@@ -78,12 +79,16 @@ def make_engine(url: str | None = None, *, echo: bool | None = None) -> Engine:
     return engine
 
 
+SQLITE_CACHE_KIB = -65536  # negative: KiB, as SQLite's cache_size takes it
+SQLITE_BULK_CACHE_KIB = -524288
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA cache_size=-65536")
+    cursor.execute(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
     cursor.close()
     dbapi_connection.isolation_level = None
 
@@ -101,7 +106,7 @@ def get_engine() -> Engine:
 
 
 @contextmanager
-def session_scope(engine: Engine | None = None, *, writes: bool = True) -> Iterator[Session]:
+def session_scope(engine: Engine | Connection | None = None, *, writes: bool = True) -> Iterator[Session]:
     """The one transaction boundary: commit once at the end, roll back on any error.
 
     `writes=False` (requests that only read) lets SQLite readers run side by side.
@@ -128,6 +133,30 @@ def session_scope(engine: Engine | None = None, *, writes: bool = True) -> Itera
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def bulk_session(engine: Engine | None = None) -> Iterator[Session]:
+    """`session_scope` for loading a whole database at once (the demo city). On SQLite, foreign
+    keys are checked in one pass at the end of `bulk_load` instead of row by row, and the rollback
+    journal stands in for the WAL, so the rows are written once rather than twice (into the WAL,
+    then again at its checkpoint). Both settings apply only outside a transaction, hence the
+    connection of its own; the journal stays WAL if another connection has the file open."""
+    engine = engine or get_engine()
+    if engine.dialect.name != "sqlite":
+        with session_scope(engine) as session:
+            yield session
+        return
+    with engine.connect() as connection:
+        raw = connection.connection.driver_connection
+        raw.execute("PRAGMA foreign_keys=OFF")
+        raw.execute("PRAGMA journal_mode=DELETE")
+        try:
+            with session_scope(connection) as session:
+                yield session
+        finally:
+            raw.execute("PRAGMA journal_mode=WAL")
+            raw.execute("PRAGMA foreign_keys=ON")
 
 
 def get_session(request: Request) -> Iterator[Session]:
@@ -157,6 +186,47 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -
         cursor = raw.cursor()
         cursor.executemany(f'INSERT INTO "{table.name}" ({cols}) VALUES ({placeholders})', rows)
         cursor.close()
+
+
+@contextmanager
+def bulk_load(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+    """Write many rows into `tables` without their secondary indexes and, on PostgreSQL, foreign
+    keys; both are restored at the end, checked once over all rows, as PostgreSQL's "Populating a
+    Database" advises (checking ten million rows' keys one trigger call at a time made the COPY ten
+    times slower). SQLite cannot drop a constraint, and its key checks are cheap lookups; it gets a
+    larger page cache and a second thread for the index builds' sorting while loading."""
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    indexes = [index for table in tables for index in table.indexes]
+    keys = [] if sqlite else [key for table in tables for key in table.foreign_key_constraints]
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
+        connection.exec_driver_sql("PRAGMA threads=2")
+    for key in keys:
+        connection.execute(DropConstraint(key))
+    for index in indexes:
+        index.drop(connection)
+    yield
+    if sqlite and not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+        for table in tables:  # the keys bulk_session left unchecked, in one pass per table
+            broken = connection.exec_driver_sql(f'PRAGMA foreign_key_check("{table.name}")').first()
+            if broken is not None:
+                raise RuntimeError(f"{table.name}: row {broken[1]} refers to a missing {broken[2]}")
+    for index in indexes:
+        index.create(connection)
+    for key in keys:
+        connection.execute(AddConstraint(key))
+    if sqlite:
+        connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
+        connection.exec_driver_sql("PRAGMA threads=0")
+
+
+def analyze(session: Session) -> None:
+    """Fresh statistics for the query planners after a bulk load. SQLite samples (as PRAGMA
+    optimize would) rather than reading every row of ten-million-row indexes."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("PRAGMA analysis_limit=1000"))
+    session.execute(text("ANALYZE"))
 
 
 def reset_sequences(session: Session, tables: Iterable[Table]) -> None:

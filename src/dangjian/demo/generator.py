@@ -17,10 +17,10 @@ from sqlalchemy import Table, delete, func, select, text
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
-from dangjian.db import reset_sequences
+from dangjian.db import analyze, bulk_load, reset_sequences
 from dangjian.demo import names
 from dangjian.demo.figures import CITY_CODE, CITY_NAME, COUNTIES, Figures, SPEECH, apportion
-from dangjian.demo.meetings import bulk_load, generate_meetings
+from dangjian.demo.meetings import generate_meetings, write_rows
 from dangjian.errors import ValidationFailed
 from dangjian.kit.idcard import HENGYANG_RETIRED_CODES, make_id_number
 from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember
@@ -890,11 +890,11 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
         "member_period": writer.periods, "member_event": writer.events,
         **(generate_meetings(city, writer, classification, until=meetings_until, seed=seed) if meetings else NO_MEETINGS),
     }
-    with bulk_load(session) as load:
+    with bulk_load(session, TABLES_IN_ORDER):
         for table in TABLES_IN_ORDER:
-            load(table, rows[table.name])
+            write_rows(session, table, rows[table.name])
     reset_sequences(session, TABLES_IN_ORDER)
-    session.execute(text("ANALYZE"))  # fresh statistics for the query planners
+    analyze(session)
     counts = {name: len(r) for name, r in rows.items()}
     audit_service.record(session, actor=actor, action="generate", entity="demo_city",
                          after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(),

@@ -10,18 +10,15 @@ the millions of rows never sit in memory at once. Deterministic for a seed.
 
 from __future__ import annotations
 
-import json
 import random
 import sqlite3
 from bisect import bisect_left
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Table
-from sqlalchemy.schema import AddConstraint, DropConstraint
 
 from dangjian.config import get_settings
 from dangjian.db import bulk_insert
@@ -166,18 +163,19 @@ class Attendance:
                 rows[i] = (meeting_id, ids[i], status, reason, iso)
             yield from rows
 
-    def per_meeting(self) -> Iterator[tuple]:
-        """(meeting id, ISO day, JSON of those present, JSON of [member, status, reason] of the
-        others, the present status) for SQLITE_ATTENDANCE."""
-        dumps = json.dumps
+    def present_lists(self) -> Iterator[tuple]:
+        """(meeting id, ISO day, JSON array of the members present) for SQLITE_PRESENT."""
         for meeting_id, iso, ids, missing in self.held:
             if missing:
                 out = {i for i, _, _ in missing}
-                present = [m for i, m in enumerate(ids) if i not in out]
-                others = dumps([[ids[i], status, reason] for i, status, reason in missing], ensure_ascii=False)
-            else:
-                present, others = ids, "[]"
-            yield meeting_id, iso, "[" + ",".join(map(str, present)) + "]", others, PRESENT
+                ids = [m for i, m in enumerate(ids) if i not in out]
+            yield meeting_id, iso, "[" + ",".join(map(str, ids)) + "]"
+
+    def others(self) -> Iterator[tuple]:
+        """The rows of those excused or absent."""
+        for meeting_id, iso, ids, missing in self.held:
+            for i, status, reason in missing:
+                yield meeting_id, ids[i], status, reason, iso
 
 
 class Generator:
@@ -580,53 +578,31 @@ def generate_meetings(city: City, writer: MemberWriter, classification: list[tup
     }
 
 
-# SQLite's bulk path for attendance: one statement per meeting, the rows made by json_each in C.
-# At scale 1 (11 million rows) it takes 40% less time than executemany over the rows. JSON is
-# built into SQLite from 3.38; older libraries take the ordinary path.
+# SQLite's bulk path for attendance: one statement per meeting makes the rows of those present
+# with json_each, in C; the others (about a tenth) are ordinary rows. At scale 1 (11 million rows)
+# it takes a third of the time of executemany over all rows. JSON is built into SQLite from 3.38;
+# older libraries take the ordinary path.
 SQLITE_JSON = sqlite3.sqlite_version_info >= (3, 38, 0)
-SQLITE_ATTENDANCE = """
+SQLITE_PRESENT = f"""
 INSERT INTO meeting_attendance (meeting_id, member_id, status, reason, held_on)
-SELECT ?1, value, ?5, NULL, ?2 FROM json_each(?3)
-UNION ALL
-SELECT ?1, json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]'), ?2 FROM json_each(?4)
+SELECT ?1, value, '{PRESENT}', NULL, ?2 FROM json_each(?3)
 """
 
 
-@contextmanager
-def bulk_load(session: Session) -> Iterator[Callable[[Table, Sequence], None]]:
-    """Yields the function that writes the demo city's rows (`bulk_insert`, with this module's
-    tables loaded the fastest way measured at scale 1).
-
-    The secondary indexes of this module's big tables, and on PostgreSQL their foreign keys, are
-    dropped for the load and restored after, as PostgreSQL's "Populating a Database" advises:
-    checking ten million rows' keys one trigger call at a time made the COPY ten times slower
-    than checking them all at once when the constraint is added back."""
+def write_rows(session: Session, table: Table, rows: Sequence) -> None:
+    """`bulk_insert`, with this module's big tables written the fastest way measured at scale 1."""
     connection = session.connection()
     sqlite = connection.dialect.name == "sqlite"
-    tables = (PartyGroupMember.__table__, Meeting.__table__, MeetingAttendance.__table__)
-    indexes = [index for table in tables for index in table.indexes]
-    keys = [] if sqlite else [key for table in tables for key in table.foreign_key_constraints]
-    for key in keys:  # (SQLite cannot drop a constraint; its checks are cheap lookups anyway)
-        connection.execute(DropConstraint(key))
-    for index in indexes:
-        index.drop(connection)
-
-    def load(table: Table, rows: Sequence) -> None:
-        if sqlite and SQLITE_JSON and isinstance(rows, Attendance):
-            cursor = connection.connection.driver_connection.cursor()
-            cursor.executemany(SQLITE_ATTENDANCE, rows.per_meeting())
-            cursor.close()
-            return
-        if sqlite and table is Meeting.__table__ and rows:
-            # Every record carries the generation's time: adapt it once, not twice per row.
-            adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
-            if adapt is not None:
-                stamp = adapt(rows[0][-1])
-                rows = [row[:-2] + (stamp, stamp) for row in rows]
-        bulk_insert(session, table, rows)
-
-    yield load
-    for index in indexes:
-        index.create(connection)
-    for key in keys:
-        connection.execute(AddConstraint(key))
+    if sqlite and SQLITE_JSON and isinstance(rows, Attendance):
+        cursor = connection.connection.driver_connection.cursor()
+        cursor.executemany(SQLITE_PRESENT, rows.present_lists())
+        cursor.close()
+        bulk_insert(session, table, rows.others())
+        return
+    if sqlite and table is Meeting.__table__ and rows:
+        # Every record carries the generation's time: adapt it once, not twice per row.
+        adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
+        if adapt is not None:
+            stamp = adapt(rows[0][-1])
+            rows = [row[:-2] + (stamp, stamp) for row in rows]
+    bulk_insert(session, table, rows)
