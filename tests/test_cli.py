@@ -10,15 +10,21 @@ import pytest
 from python_calamine import CalamineWorkbook
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli")
+def command_line(folder):
+    """`dangjian` as an operator runs it, on its own database in `folder`."""
     env = {**os.environ, "DANGJIAN_DATABASE_URL": f"sqlite:///{folder / 'city.db'}"}
 
     def dangjian(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([sys.executable, "-m", "dangjian.cli", *args], env=env, cwd=folder,
                               capture_output=True, text=True, input=input, timeout=120)
 
+    return dangjian
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli")
+    dangjian = command_line(folder)
     result = dangjian("demo-data", "--scale", "0.01", "--seed", "2")
     assert result.returncode == 0, result.stderr
     dangjian.database = folder / "city.db"
@@ -29,6 +35,21 @@ def test_demo_data_prints_counts_and_the_accounts(run):
     result = run("demo-accounts")
     assert result.returncode == 0
     assert "admin" in result.stdout and "Dangjian@2025" in result.stdout
+
+
+def test_demo_data_replace_regenerates_the_city_and_its_accounts(tmp_path):
+    dangjian = command_line(tmp_path)
+    assert dangjian("demo-data", "--scale", "0.01", "--seed", "2").returncode == 0
+    assert dangjian("user", "create", "helper", "--role", "county_organizer", "--org", "430421",
+                    "--password", "Long-enough-9").returncode == 0
+    result = dangjian("demo-data", "--scale", "0.01", "--seed", "3", "--replace")
+    assert result.returncode == 0, result.stderr
+    assert "secretary" in result.stdout
+    with sqlite3.connect(tmp_path / "city.db") as db:
+        users = {name for (name,) in db.execute("SELECT username FROM app_user")}
+        (removed,) = db.execute("SELECT before FROM audit_event WHERE action = 'generate' ORDER BY id DESC").fetchone()
+    assert "helper" not in users and {"admin", "secretary", "member", "inspector"} <= users
+    assert "helper" in json.loads(removed)["accounts_removed"]
 
 
 def test_report_as_json_and_xlsx(run, tmp_path):

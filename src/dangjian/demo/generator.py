@@ -13,15 +13,17 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
-from sqlalchemy import Table, delete, func, select, text
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
+from dangjian.auth.models import ApiToken, AuthSession, InspectorArea, User
 from dangjian.db import analyze, bulk_load, reset_sequences
 from dangjian.demo import names
 from dangjian.demo.figures import CITY_CODE, CITY_NAME, COUNTIES, Figures, SPEECH, apportion
 from dangjian.demo.meetings import generate_meetings, write_rows
 from dangjian.errors import ValidationFailed
+from dangjian.importexport.models import ImportJob
 from dangjian.kit.idcard import HENGYANG_RETIRED_CODES, make_id_number
 from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember
 from dangjian.member.codes import EducationGroup, Employment, LeaveReason, MemberEventKind, Occupation
@@ -852,9 +854,19 @@ def database_is_empty(session: Session) -> bool:
     return session.scalar(select(func.count()).select_from(Organization)) == 0
 
 
-def clear(session: Session) -> None:
+def clear(session: Session) -> list[str]:
+    """Empty the city. Accounts anchored in it (to an organization, a member or inspected places)
+    go too, with their sessions and tokens, and so do uploads being imported: the places they
+    refer to are gone. Returns the usernames removed."""
+    anchored = dict(session.execute(select(User.id, User.username).where(or_(
+        User.org_id.is_not(None), User.member_id.is_not(None), User.id.in_(select(InspectorArea.user_id))
+    ))).all())
+    session.execute(delete(ImportJob))
+    for model in (AuthSession, ApiToken, InspectorArea, User):
+        session.execute(delete(model).where((model.id if model is User else model.user_id).in_(anchored)))
     for table in reversed(TABLES_IN_ORDER):
         session.execute(delete(table))
+    return sorted(anchored.values())
 
 
 NO_MEETINGS: dict[str, list] = {
@@ -874,10 +886,11 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
     meetings_until = meetings_until or date.today()
     if meetings_until > date.today():
         raise ValidationFailed(f"组织生活记录截止日期不能晚于今天：{meetings_until.isoformat()}", field="meetings_until")
+    removed: list[str] = []
     if not database_is_empty(session):
         if not replace:
             raise ValidationFailed("数据库中已有数据；如要重新生成演示数据，请加 --replace", field="replace")
-        clear(session)
+        removed = clear(session)
     city = City(SPEECH.scaled(scale), seed, as_of)
     build_tree(city, scale)
     size_branches(city)
@@ -897,7 +910,7 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
     analyze(session)
     counts = {name: len(r) for name, r in rows.items()}
     audit_service.record(session, actor=actor, action="generate", entity="demo_city",
-                         after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(),
+                         before={"accounts_removed": removed} if removed else None, after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(),
                                 "meetings_until": meetings_until.isoformat(), **counts})
     session.flush()
     return counts
