@@ -64,12 +64,13 @@ def postgres_engine() -> Iterator[Engine]:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def generate_city(engine: Engine, scale: float) -> tuple[float, dict[str, int]]:
-    """Seconds to generate the demo city (commit included), and the row counts."""
+def generate_city(engine: Engine, scale: float, *, meetings: bool = True) -> tuple[float, dict[str, int]]:
+    """Seconds to generate the demo city (commit included), with its year of organizational life
+    unless `meetings` is false, and the row counts."""
 
     def run() -> dict[str, int]:
         with bulk_session(engine) as session:
-            return generate(session, scale=scale, seed=SEED)
+            return generate(session, scale=scale, seed=SEED, meetings=meetings)
 
     return timed(run)
 
