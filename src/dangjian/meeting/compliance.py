@@ -20,7 +20,7 @@ from sqlalchemy import (
     select,
     values,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from dangjian.config import get_settings
 from dangjian.meeting.cadence import Applies, COMMITTEE_MIN_FULL_MEMBERS, Period, add_months, cadences, periods
@@ -69,8 +69,8 @@ def month_index(day: date) -> int:
 
 
 def _calendar(start: date, end: date) -> list[tuple]:
-    """(kind, first day, last day, its year, first month index, last month index, in report, in
-    look-back) for every period the report or the look-back may ask."""
+    """(kind, first day, last day, last day counted (not after `end`), first month index, in report,
+    in look-back, ended by `end`) for every period the report or the look-back may ask."""
     lookback_from = months_before(end, get_settings().half_paralysed_months)
     rows: dict[tuple[str, Period], list[bool]] = {}
     for cadence in cadences():
@@ -80,7 +80,7 @@ def _calendar(start: date, end: date) -> list[tuple]:
             if lookback_from < period.end <= end:
                 rows.setdefault((cadence.kind.value, period), [False, False])[1] = True
     return [
-        (kind, p.start, p.end, p.start.year, month_index(p.start), month_index(p.end), int(flags[0]), int(flags[1]))
+        (kind, p.start, p.end, min(p.end, end), month_index(p.start), int(flags[0]), int(flags[1]), int(p.end <= end))
         for (kind, p), flags in sorted(rows.items())
     ]
 
@@ -94,138 +94,183 @@ def branch_ids(org_id: int, end: date):
     )
 
 
-def _slots(branches, start: date, end: date):
-    """Every period asked of every branch, in the report or the look-back, and whether it was covered."""
-    settings = get_settings()
+def _slots(session: Session, branches, start: date, end: date):
+    """Every period asked of every branch, in the report or the look-back: (the periods, a column that
+    is 1 when the period was covered and NULL when not, the FROM clause that gives both)."""
     calendar = _calendar(start, end)
     cal = values(
-        column("kind", String), column("p_start", Date), column("p_end", Date), column("p_year", Integer),
-        column("m_from", Integer), column("m_to", Integer), column("in_report", Integer), column("in_lookback", Integer),
+        column("kind", String), column("p_start", Date), column("p_end", Date), column("p_last", Date),
+        column("m_from", Integer), column("in_report", Integer), column("in_lookback", Integer), column("ended", Integer),
         name="cal",
     ).data(calendar).cte("cal")
-    first_day = min(row[1] for row in calendar)
     on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
-
-    br = (
-        select(Organization.id, Organization.founded_on, Organization.dissolved_on)
-        .where(Organization.id.in_(branches))
-        .cte("br")
-    )
     members = (
         select(
             MemberPeriod.org_id.label("org_id"),
             func.count().label("members"),
             func.sum(case((MemberPeriod.confirmed_on <= end, 1), else_=0)).label("full_members"),
         )
-        .where(MemberPeriod.org_id.in_(select(br.c.id)), on_end)
+        .where(MemberPeriod.org_id.in_(branches), on_end)
         .group_by(MemberPeriod.org_id)
-        .cte("mc")
+        .subquery("mc")
     )
-    active_group = and_(PartyGroup.founded_on <= end, or_(PartyGroup.dissolved_on.is_(None), PartyGroup.dissolved_on > end))
     groups = (
         select(PartyGroup.org_id.label("org_id"), func.count().label("groups"))
-        .where(PartyGroup.org_id.in_(select(br.c.id)), active_group)
+        .where(PartyGroup.org_id.in_(branches), _active_group(PartyGroup, end))
         .group_by(PartyGroup.org_id)
-        .cte("gc")
+        .subquery("gc")
     )
+    # Materialized: each branch's sizes are looked up once, not once per period.
+    size = (
+        select(
+            Organization.id.label("org_id"), Organization.founded_on, Organization.dissolved_on,
+            func.coalesce(members.c.members, 0).label("members"),
+            func.coalesce(members.c.full_members, 0).label("full_members"),
+            func.coalesce(groups.c.groups, 0).label("groups"),
+        )
+        .outerjoin(members, members.c.org_id == Organization.id)
+        .outerjoin(groups, groups.c.org_id == Organization.id)
+        .where(Organization.id.in_(branches))
+        .cte("size")
+        .prefix_with("MATERIALIZED")
+    )
+    kinds_by_rule = {rule: [c.kind.value for c in cadences() if c.applies is rule] for rule in Applies}
+    asked_kinds = or_(
+        cal.c.kind.in_(kinds_by_rule[Applies.every_branch]),
+        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_committee]), size.c.full_members >= COMMITTEE_MIN_FULL_MEMBERS),
+        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_groups]), size.c.groups > 0),
+    )
+    slot = (
+        select(
+            size.c.org_id, size.c.members, size.c.groups, cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last,
+            cal.c.m_from, cal.c.in_report, cal.c.in_lookback, cal.c.ended,
+        )
+        .select_from(size)
+        .join(cal, and_(size.c.founded_on <= cal.c.p_start,
+                        or_(size.c.dissolved_on.is_(None), size.c.dissolved_on > cal.c.p_end)))
+        .where(asked_kinds)
+        .subquery("slot")
+    )
+    if session.get_bind().dialect.name == "sqlite":
+        return _covered_by_lookup(slot, end)
+    return _covered_by_join(slot, size, branches, min(row[1] for row in calendar), end)
+
+
+def _active_group(group, end: date):
+    return and_(group.founded_on <= end, or_(group.dissolved_on.is_(None), group.dissolved_on > end))
+
+
+def _talk_enough(talked, members):
+    return or_(members == 0, talked + EPSILON >= members * literal(get_settings().talk_coverage, Float))
+
+
+def _covered_by_lookup(slot, end: date):
+    """SQLite: each period checked by index seeks on meeting (org_id, kind, held_on), no sorting of
+    the year's records. The check sits in a join condition so that it runs once per period."""
+    m = aliased(Meeting)
+    in_period = and_(m.org_id == slot.c.org_id, m.kind == slot.c.kind, m.held_on >= slot.c.p_start,
+                     m.held_on <= slot.c.p_last)
+    g = aliased(PartyGroup)
+    every_group_met = ~(
+        select(g.id)
+        .where(g.org_id == slot.c.org_id, _active_group(g, end),
+               ~select(m.id).where(in_period, m.group_id == g.id).correlate_except(m).exists())
+        .correlate_except(g)
+        .exists()
+    )
+    member = aliased(MemberPeriod)
+    talked = (
+        select(func.count(func.distinct(MeetingAttendance.member_id)))
+        .select_from(m)
+        .join(MeetingAttendance, MeetingAttendance.meeting_id == m.id)
+        .where(in_period, MeetingAttendance.status == AttendanceStatus.present.value,
+               select(member.id).where(member.member_id == MeetingAttendance.member_id, member.org_id == slot.c.org_id,
+                                       org_service.covering(member.start_on, member.end_on, end))
+               .correlate_except(member).exists())
+        .correlate_except(m, MeetingAttendance)
+        .scalar_subquery()
+    )
+    covered = case(
+        (slot.c.kind == MeetingKind.heart_to_heart_talk.value, _talk_enough(talked, slot.c.members)),
+        (slot.c.kind == MeetingKind.group_meeting.value, every_group_met),
+        else_=select(m.id).where(in_period).correlate_except(m).exists(),
+    )
+    hit = select(literal(1).label("one")).subquery("hit")
+    return slot, hit.c.one, slot.outerjoin(hit, covered)
+
+
+def _covered_by_join(slot, size, branches, first_day: date, end: date):
+    """PostgreSQL: the year's records counted per branch, kind and period once (hash aggregates), then
+    joined to the periods."""
     # Each record is counted in the period of its kind that contains it, identified by the index of
     # the period's first month (periods are aligned to the calendar year).
     month = cast(extract("year", Meeting.held_on), Integer) * 12 + cast(extract("month", Meeting.held_on), Integer) - 1
     months = case(*((Meeting.kind == c.kind.value, c.months) for c in cadences()), else_=1)
     period = (month - month % months).label("p_idx")
-    counted_group = Meeting.group_id.in_(select(PartyGroup.id).where(active_group))
+    g = aliased(PartyGroup)
     held = (
-        select(
-            Meeting.org_id.label("org_id"),
-            Meeting.kind.label("kind"),
-            period,
-            func.count(func.distinct(case((counted_group, Meeting.group_id)))).label("g"),
-        )
-        .where(Meeting.held_on >= first_day, Meeting.held_on <= end, Meeting.org_id.in_(select(br.c.id)),
+        select(Meeting.org_id.label("org_id"), Meeting.kind.label("kind"), period, func.count(func.distinct(g.id)).label("g"))
+        .outerjoin(g, and_(g.id == Meeting.group_id, g.org_id == Meeting.org_id, _active_group(g, end)))
+        .where(Meeting.held_on >= first_day, Meeting.held_on <= end, Meeting.org_id.in_(branches),
                Meeting.kind != MeetingKind.heart_to_heart_talk.value)
         .group_by(Meeting.org_id, Meeting.kind, period)
-        .cte("held")
+        .subquery("held")
     )
-    talk_year = cast(extract("year", Meeting.held_on), Integer).label("y")
+    talk_year = cast(extract("year", Meeting.held_on), Integer) * 12
     talks = (
-        select(Meeting.org_id.label("org_id"), talk_year, func.count(func.distinct(MeetingAttendance.member_id)).label("talked"))
+        select(Meeting.org_id.label("org_id"), Meeting.kind.label("kind"), talk_year.label("p_idx"),
+               func.count(func.distinct(MeetingAttendance.member_id)).label("talked"))
+        .join(size, size.c.org_id == Meeting.org_id)
         .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
-        .join(MemberPeriod, and_(MemberPeriod.member_id == MeetingAttendance.member_id, MemberPeriod.org_id == Meeting.org_id, on_end))
+        .join(MemberPeriod, and_(MemberPeriod.member_id == MeetingAttendance.member_id, MemberPeriod.org_id == Meeting.org_id,
+                                 org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)))
         .where(Meeting.kind == MeetingKind.heart_to_heart_talk.value, MeetingAttendance.status == AttendanceStatus.present.value,
-               Meeting.held_on >= first_day, Meeting.held_on <= end, Meeting.org_id.in_(select(br.c.id)))
-        .group_by(Meeting.org_id, talk_year)
-        .cte("tk")
+               Meeting.held_on >= first_day, Meeting.held_on <= end)
+        .group_by(Meeting.org_id, Meeting.kind, talk_year)
+        .subquery("tk")
     )
-    n_members = func.coalesce(members.c.members, 0)
-    n_groups = func.coalesce(groups.c.groups, 0)
-    applicable = {
-        Applies.with_committee: func.coalesce(members.c.full_members, 0) >= COMMITTEE_MIN_FULL_MEMBERS,
-        Applies.with_groups: n_groups > 0,
-    }
-    kinds_by_rule = {rule: [c.kind.value for c in cadences() if c.applies is rule] for rule in Applies}
-    asked_kinds = or_(
-        cal.c.kind.in_(kinds_by_rule[Applies.every_branch]),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_committee]), applicable[Applies.with_committee]),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_groups]), applicable[Applies.with_groups]),
-    )
-    slot = (
-        select(
-            br.c.id.label("org_id"), cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_year, cal.c.m_from, cal.c.m_to,
-            cal.c.in_report, cal.c.in_lookback, n_members.label("members"), n_groups.label("groups"),
-        )
-        .select_from(br)
-        .join(cal, and_(br.c.founded_on <= cal.c.p_start, or_(br.c.dissolved_on.is_(None), br.c.dissolved_on > cal.c.p_end)))
-        .outerjoin(members, members.c.org_id == br.c.id)
-        .outerjoin(groups, groups.c.org_id == br.c.id)
-        .where(asked_kinds)
-        .cte("slot")
-    )
-    is_talk = slot.c.kind == MeetingKind.heart_to_heart_talk.value
-    is_group = slot.c.kind == MeetingKind.group_meeting.value
-    talked = func.coalesce(talks.c.talked, 0) + EPSILON >= slot.c.members * literal(settings.talk_coverage, Float)
     covered = case(
-        (is_talk, case((or_(slot.c.members == 0, talked), 1), else_=0)),
-        (is_group, case((func.coalesce(held.c.g, 0) >= slot.c.groups, 1), else_=0)),
-        else_=case((held.c.org_id.is_not(None), 1), else_=0),
+        (slot.c.kind == MeetingKind.heart_to_heart_talk.value,
+         case((_talk_enough(func.coalesce(talks.c.talked, 0), slot.c.members), 1), else_=None)),
+        (slot.c.kind == MeetingKind.group_meeting.value, case((func.coalesce(held.c.g, 0) >= slot.c.groups, 1), else_=None)),
+        else_=case((held.c.org_id.is_not(None), 1), else_=None),
     )
-    return (
-        select(slot.c.org_id, slot.c.kind, slot.c.p_start, slot.c.p_end, slot.c.in_report, slot.c.in_lookback,
-               covered.label("covered"))
-        .select_from(slot)
-        .outerjoin(held, and_(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.p_idx == slot.c.m_from))
-        .outerjoin(talks, and_(is_talk, talks.c.org_id == slot.c.org_id, talks.c.y == slot.c.p_year))
-        .subquery("slots")
+    joined = (
+        slot.outerjoin(held, and_(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.p_idx == slot.c.m_from))
+        .outerjoin(talks, and_(talks.c.org_id == slot.c.org_id, talks.c.kind == slot.c.kind, talks.c.p_idx == slot.c.m_from))
     )
+    return slot, covered, joined
 
 
 def _kind_rows(session: Session, branches, start: date, end: date):
     """Per branch and kind: periods asked and covered in the report and in the look-back, and the
     report periods missing that had ended by `end`."""
-    slots = _slots(branches, start, end)
-    ended = slots.c.p_end <= end
-    report = slots.c.in_report == 1
-    lookback = slots.c.in_lookback == 1
-    covered = slots.c.covered
+    slot, hit, joined = _slots(session, branches, start, end)
+    covered = func.coalesce(hit, 0)
+    report_ended = slot.c.in_report * slot.c.ended
     return session.execute(
         select(
-            slots.c.org_id,
-            slots.c.kind,
-            func.sum(case((report, 1), else_=0)),
-            func.sum(case((report, covered), else_=0)),
-            func.sum(case((and_(report, ended, covered == 0), 1), else_=0)),
-            func.sum(case((lookback, 1), else_=0)),
-            func.sum(case((lookback, covered), else_=0)),
-        ).group_by(slots.c.org_id, slots.c.kind)
+            slot.c.org_id,
+            slot.c.kind,
+            func.sum(slot.c.in_report),
+            func.sum(slot.c.in_report * covered),
+            func.sum(report_ended) - func.sum(report_ended * covered),
+            func.sum(slot.c.in_lookback),
+            func.sum(slot.c.in_lookback * covered),
+        )
+        .select_from(joined)
+        .group_by(slot.c.org_id, slot.c.kind)
     ).all()
 
 
 def covered_periods(session: Session, *, org_id: int, start: date, end: date) -> dict[MeetingKind, list[tuple[Period, bool]]]:
     """The report's periods asked of one branch, each with whether it was covered."""
-    slots = _slots([org_id], start, end)
+    slot, hit, joined = _slots(session, [org_id], start, end)
     rows = session.execute(
-        select(slots.c.kind, slots.c.p_start, slots.c.p_end, slots.c.covered)
-        .where(slots.c.org_id == org_id, slots.c.in_report == 1)
-        .order_by(slots.c.kind, slots.c.p_start)
+        select(slot.c.kind, slot.c.p_start, slot.c.p_end, hit)
+        .select_from(joined)
+        .where(slot.c.org_id == org_id, slot.c.in_report == 1)
+        .order_by(slot.c.kind, slot.c.p_start)
     )
     found: dict[MeetingKind, list[tuple[Period, bool]]] = {}
     for kind, p_start, p_end, covered in rows:
@@ -256,18 +301,20 @@ def kind_statuses(session: Session, *, org_ids: list[int], start: date, end: dat
 
 
 def _attendance(session: Session, branches, start: date, end: date) -> dict[int, tuple[int, int, date | None]]:
+    # No range on held_on in the WHERE clause: SQLite then reads the covering index (org_id, kind,
+    # held_on, ..., counts) rather than seeking (org_id, held_on) and fetching every record.
     in_report = and_(Meeting.held_on >= start, Meeting.held_on <= end)
     rows = session.execute(
         select(
             Meeting.org_id,
             func.sum(case((in_report, Meeting.present_count), else_=0)),
             func.sum(case((in_report, Meeting.present_count + Meeting.excused_count + Meeting.absent_count), else_=0)),
-            func.max(Meeting.held_on),
+            func.max(case((Meeting.held_on <= end, Meeting.held_on))),
         )
-        .where(Meeting.org_id.in_(branches), Meeting.held_on <= end)
+        .where(Meeting.org_id.in_(branches))
         .group_by(Meeting.org_id)
     )
-    return {org_id: (int(p or 0), int(e or 0), last) for org_id, p, e, last in rows}
+    return {org_id: (int(p or 0), int(e or 0), _day(last) if last is not None else None) for org_id, p, e, last in rows}
 
 
 def life_status(*, founded_on: date, end: date, last_held_on: date | None, asked: int, covered: int,

@@ -58,6 +58,10 @@ class Meeting(Base):
         Index("ix_meeting_org_held", "org_id", "held_on"),
         # Covers the compliance roll-up, which reads every meeting of a period.
         Index("ix_meeting_held", "held_on", "org_id", "kind", "group_id"),
+        # Covers the compliance of a branch: a period's records are one seek, its attendance sums and
+        # last record are read from the index alone.
+        Index("ix_meeting_org_kind", "org_id", "kind", "held_on", "group_id", "present_count", "excused_count",
+              "absent_count"),
     )
 
 
