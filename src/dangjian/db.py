@@ -229,14 +229,6 @@ def bulk_load(session: Session, tables: Sequence[Table]) -> Iterator[None]:
         connection.exec_driver_sql("PRAGMA threads=0")
 
 
-def analyze(session: Session) -> None:
-    """Fresh statistics for the query planners after a bulk load. SQLite samples (as PRAGMA
-    optimize would) rather than reading every row of ten-million-row indexes."""
-    if session.get_bind().dialect.name == "sqlite":
-        session.execute(text("PRAGMA analysis_limit=1000"))
-    session.execute(text("ANALYZE"))
-
-
 def reset_sequences(session: Session, tables: Iterable[Table]) -> None:
     """After rows were written with explicit ids, move PostgreSQL's id sequences past them."""
     if session.get_bind().dialect.name != "postgresql":
