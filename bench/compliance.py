@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from databases import generate_city, postgres_engine, postgres_reachable, settle, sqlite_engine
+from figures import table
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -194,19 +195,10 @@ def summary(results: list[Result], scale: float, repeat: int, limit: float) -> s
         ("lapsed_members(city): ours/DuckDB", [times(v) for v in lapsed_ratio], ""),
         ("figures equal DuckDB's", [f"{len(r.problems)} diffs" if r.problems else "OK" for r in results], ""),
     ]
-    label_width = max(len(label) for label, _, _ in rows)
-    width = max(12, *(len(cell) for _, cells, _ in rows for cell in cells))
     today = date.today()
-    lines = [
-        f"Organizational life of the demo city, scale {scale:g}, {date(today.year, 1, 1)} to {today}; "
-        f"times are medians of {repeat} after a warm-up",
-        "",
-        " " * label_width + "  " + "  ".join(r.backend.rjust(width) for r in results),
-    ]
-    for label, cells, note in rows:
-        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(width) for c in cells)
-        lines.append(f"{line}   {note}".rstrip())
-    return "\n".join(lines)
+    head = (f"Organizational life of the demo city, scale {scale:g}, {date(today.year, 1, 1)} to {today}; "
+            f"times are medians of {repeat} after a warm-up")
+    return table(head, [r.backend for r in results], rows)
 
 
 def main() -> None:

@@ -25,3 +25,14 @@ def differences(ours: dict[str, int], theirs: dict[str, int]) -> list[str]:
         for key in sorted(ours.keys() | theirs.keys())
         if ours.get(key) != theirs.get(key)
     ]
+
+
+def table(head: str, backends: list[str], rows: list[tuple[str, list[str], str]]) -> str:
+    """A summary: `head`, then a row per (label, one cell per backend, note)."""
+    label_width = max(len(label) for label, _, _ in rows)
+    width = max(12, *(len(cell) for _, cells, _ in rows for cell in cells))
+    lines = [head, "", " " * label_width + "  " + "  ".join(b.rjust(width) for b in backends)]
+    for label, cells, note in rows:
+        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(width) for c in cells)
+        lines.append(f"{line}   {note}".rstrip())
+    return "\n".join(lines)

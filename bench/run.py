@@ -14,7 +14,7 @@ from functools import partial
 
 from baseline import DuckReport, load_duckdb, read_frames
 from databases import generate_city, postgres_engine, postgres_reachable, settle, sqlite_engine
-from figures import differences, flatten
+from figures import differences, flatten, table
 from sections import SECTIONS, section_times
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -228,22 +228,11 @@ def summary_rows(results: list[Result]) -> list[tuple[str, list[str], str]]:
 
 def summary(results: list[Result], scale: float, repeat: int) -> str:
     first = results[0]
-    rows = summary_rows(results)
-    label_width = max(len(label) for label, _, _ in rows)
-    width = max(12, *(len(cell) for _, cells, _ in rows for cell in cells))
     head = (
         f"Demo city, scale {scale:g}: {first.members:,} members, {first.organizations:,} "
         f"organizations, as of {DAY.isoformat()}; report times are medians of {repeat}"
     )
-    lines = [
-        head,
-        "",
-        " " * label_width + "  " + "  ".join(r.backend.rjust(width) for r in results),
-    ]
-    for label, cells, note in rows:
-        line = label.ljust(label_width) + "  " + "  ".join(c.rjust(width) for c in cells)
-        lines.append(f"{line}   {note}".rstrip())
-    return "\n".join(lines)
+    return table(head, [r.backend for r in results], summary_rows(results))
 
 
 def main() -> None:

@@ -27,6 +27,23 @@ LAPTOP = {"width": 1366, "height": 768}
 # A 2-core machine running two test workers is slow at times: wait as long for assertions as for actions.
 expect.set_options(timeout=15_000)
 PHONE = {"width": 390, "height": 844}
+# Non-background pixels of a chart's canvas, copied into an offscreen canvas first.
+INK = """(selector) => {
+  const source = document.querySelector(selector + ' canvas')
+  if (!source || !source.width || !source.height) return 0
+  const copy = document.createElement('canvas')
+  copy.width = source.width
+  copy.height = source.height
+  const ctx = copy.getContext('2d')
+  ctx.drawImage(source, 0, 0)
+  const data = ctx.getImageData(0, 0, copy.width, copy.height).data
+  let ink = 0
+  for (let i = 0; i < data.length; i += 4) {
+    const white = data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245
+    if (data[i + 3] > 0 && !white) ink++
+  }
+  return ink
+}"""
 
 
 def free_port() -> int:

@@ -5,30 +5,13 @@ import time
 
 from playwright.sync_api import Page, expect
 
-from tests.web.conftest import PHONE, api_get, screenshot
+from tests.web.conftest import INK, PHONE, api_get, screenshot
 
 CHARTS = ["chart-children", "chart-age", "chart-education", "chart-occupation", "chart-org-kinds", "chart-villages",
           "chart-employment"]
 # Children chart layout (web/src/views/dashboard/options.ts CHILDREN_GRID): the rows lie between these margins.
 CHILDREN_TOP, CHILDREN_BOTTOM = 32, 8
 
-# Non-background pixels of a chart's canvas, copied into an offscreen canvas first.
-INK = """(selector) => {
-  const source = document.querySelector(selector + ' canvas')
-  if (!source || !source.width || !source.height) return 0
-  const copy = document.createElement('canvas')
-  copy.width = source.width
-  copy.height = source.height
-  const ctx = copy.getContext('2d')
-  ctx.drawImage(source, 0, 0)
-  const data = ctx.getImageData(0, 0, copy.width, copy.height).data
-  let ink = 0
-  for (let i = 0; i < data.length; i += 4) {
-    const white = data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245
-    if (data[i + 3] > 0 && !white) ink++
-  }
-  return ink
-}"""
 
 
 def loaded(page: Page, org_id: int | None = None, as_of: str | None = None) -> dict:

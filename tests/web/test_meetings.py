@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from playwright.sync_api import Page, expect
 
 from dangjian.kit.idcard import make_id_number
-from tests.web.conftest import PHONE, api_get, screenshot
+from tests.web.conftest import INK, PHONE, api_get, screenshot
 
 LEDGER = "[data-test=ledger][data-loading=false]"
 DRAWER = "[data-test=meeting-drawer][data-loading=false]"
@@ -21,23 +21,6 @@ DIALOG = "[data-test=meeting-form-dialog]"
 SLOW = 90_000
 # A 1×1 PNG (the server checks a file's first bytes against its type).
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-# Non-background pixels of a chart's canvas (as in test_dashboard).
-INK = """(selector) => {
-  const source = document.querySelector(selector + ' canvas')
-  if (!source || !source.width || !source.height) return 0
-  const copy = document.createElement('canvas')
-  copy.width = source.width
-  copy.height = source.height
-  const ctx = copy.getContext('2d')
-  ctx.drawImage(source, 0, 0)
-  const data = ctx.getImageData(0, 0, copy.width, copy.height).data
-  let ink = 0
-  for (let i = 0; i < data.length; i += 4) {
-    const white = data[i] > 245 && data[i + 1] > 245 && data[i + 2] > 245
-    if (data[i + 3] > 0 && !white) ink++
-  }
-  return ink
-}"""
 # The org-life chart's grid (web/src/views/meeting/components/OrgLifeSummary.vue GRID).
 CHART_TOP, CHART_BOTTOM = 32, 8
 
