@@ -308,6 +308,7 @@ def test_create_edit_errors_and_dissolve_a_branch(page_as):
     expect(tree_item(page, township["id"])).to_have_attribute("aria-expanded", "true")
 
     page.click("[data-test=show-dissolved]")
+    expect(page.locator("[data-test=org-tree-pane][data-rebuilding=false]")).to_be_visible()  # rows settled
     expect(tree_label(page, created["id"])).to_be_visible()
     expect(tree_label(page, created["id"])).to_contain_text("已撤销")
     tree_label(page, created["id"]).click()
