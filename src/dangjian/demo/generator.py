@@ -10,6 +10,8 @@ for a seed.
 import json
 import math
 import random
+from itertools import accumulate
+from operator import itemgetter
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 
@@ -354,8 +356,11 @@ def fill_other_bodies(city: City, county_nodes: dict[str, Node], township_nodes:
         city.body(unit_name, shape, parent, profile=profile, unit_id=unit_id, sub_branches=per_body[k] + (extra[k] if extra else 0))
     remaining_b = figures.branches - city.counters["branch"]
     system = [node for county_bins in bins.values() for node, _ in county_bins if node.kind is OrgKind.committee]
+    fed = 0  # the system committees before this one have 4 branches or more (and only ever gain more)
     for _ in range(remaining_b):
-        hungry = next((node for node in system if len(node.branches()) < 4), None)
+        while fed < len(system) and len(system[fed].branches()) >= 4:
+            fed += 1
+        hungry = system[fed] if fed < len(system) else None
         if hungry is not None:  # a committee needs members enough: give it units first
             county = county_nodes[hungry.county]
             unit_name, unit_id = new_unit(city, hungry.profile, county)
@@ -537,7 +542,13 @@ def occupation_for(rng: random.Random, profile: str, employment: str, age: int) 
         return (Occupation.worker if employment == Employment.in_service.value else Occupation.other).value
     if profile == "school" and age < 24:
         return Occupation.student.value
-    table = {
+    occupations, cum_weights = OCCUPATIONS[profile]
+    return rng.choices(occupations, cum_weights=cum_weights)[0]
+
+
+OCCUPATIONS = {  # profile -> (occupations, cumulative weights): random.choices draws the same as with weights
+    profile: (tuple(o.value for o, _ in table), list(accumulate(w for _, w in table)))
+    for profile, table in {
         "village": ((Occupation.farmer, 85), (Occupation.worker, 5), (Occupation.other, 10)),
         "community": ((Occupation.other, 40), (Occupation.worker, 30), (Occupation.manager, 15), (Occupation.professional, 15)),
         "township_agency": ((Occupation.civil_servant, 90), (Occupation.other, 10)),
@@ -549,8 +560,8 @@ def occupation_for(rng: random.Random, profile: str, employment: str, age: int) 
         "soe": ((Occupation.worker, 50), (Occupation.manager, 25), (Occupation.professional, 25)),
         "private": ((Occupation.worker, 45), (Occupation.manager, 30), (Occupation.professional, 25)),
         "social": ((Occupation.other, 50), (Occupation.manager, 30), (Occupation.professional, 20)),
-    }[profile]
-    return rng.choices([o for o, _ in table], [w for _, w in table])[0].value
+    }.items()
+}
 
 
 def employment_for(rng: random.Random, profile: str, gender: str, age: int) -> str:
@@ -561,6 +572,9 @@ def employment_for(rng: random.Random, profile: str, gender: str, age: int) -> s
         r = rng.random()
         return (Employment.in_service if r < 0.8 else Employment.unemployed if r < 0.93 else Employment.laid_off).value
     return Employment.in_service.value
+
+
+RETIRED_CODES = dict(zip(("430405", "430406", "430407", "430408", "430482"), HENGYANG_RETIRED_CODES))
 
 
 class MemberWriter:
@@ -575,6 +589,8 @@ class MemberWriter:
         self.used_ids: set[str] = set()
         self.member_cols = [c.name for c in Member.__table__.columns]
         self.period_cols = [c.name for c in MemberPeriod.__table__.columns]
+        self.member_row = itemgetter(*self.member_cols)
+        self.period_row = itemgetter(*self.period_cols)
 
     def id_number(self, county: str, birth_on: date, gender: str) -> str:
         rng = self.rng
@@ -582,8 +598,7 @@ class MemberWriter:
         if rng.random() < 0.07:
             code = rng.choice(BORN_ELSEWHERE)
         elif birth_on.year < 1995 and rng.random() < 0.3:
-            retired = dict(zip(("430405", "430406", "430407", "430408", "430482"), HENGYANG_RETIRED_CODES[:4] + HENGYANG_RETIRED_CODES[4:]))
-            code = retired.get(code, code)
+            code = RETIRED_CODES.get(code, code)
         while True:
             number = make_id_number(code, birth_on, 2 * rng.randrange(500) + (1 if gender == "male" else 0))
             if number not in self.used_ids:
@@ -660,13 +675,13 @@ class MemberWriter:
             "status": "left" if left else "active", "left_on": left_on, "left_reason": left_reason, "version": 1,
             "created_at": now, "updated_at": now,
         }
-        self.members.append(tuple(values[c] for c in self.member_cols))
+        self.members.append(self.member_row(values))
         for kind, on, event_org, detail in events:
             self.events.append((len(self.events) + 1, member_id, kind.value, on, event_org, json.dumps(detail) if detail else None))
 
     def period(self, member_id: int, start_on: date, end_on: date | None, state: dict) -> None:
         values = {"id": len(self.periods) + 1, "member_id": member_id, "start_on": start_on, "end_on": end_on, **state}
-        self.periods.append(tuple(values[c] for c in self.period_cols))
+        self.periods.append(self.period_row(values))
 
 
 def generate_members(city: City) -> MemberWriter:

@@ -1,6 +1,7 @@
 """Synthetic names for people, places and units of the demo city."""
 
 import random
+from itertools import accumulate
 
 # Common surnames with a Hunan flavour, most frequent first (weights fall off with the rank).
 SURNAMES = (
@@ -32,28 +33,33 @@ class Namer:
 
     def __init__(self, rng: random.Random):
         self.rng = rng
-        self._used_places: set[str] = set()
-        self._surname_weights = [1.0 / (i + 4) for i in range(len(SURNAMES))]
+        self._used_places: set[tuple[str, str]] = set()
+        # cumulative once: random.choices draws the same as with the weights themselves
+        self._surname_cum_weights = list(accumulate(1.0 / (i + 4) for i in range(len(SURNAMES))))
+        self._first_chars = {"male": NEUTRAL_CHARS + MALE_CHARS, "female": NEUTRAL_CHARS + FEMALE_CHARS}
 
     def person(self, gender: str) -> str:
         rng = self.rng
-        surname = rng.choice(COMPOUND_SURNAMES) if rng.random() < 0.01 else rng.choices(SURNAMES, self._surname_weights)[0]
+        if rng.random() < 0.01:
+            surname = rng.choice(COMPOUND_SURNAMES)
+        else:
+            surname = rng.choices(SURNAMES, cum_weights=self._surname_cum_weights)[0]
         chars = MALE_CHARS if gender == "male" else FEMALE_CHARS
         if rng.random() < 0.35:
             return surname + rng.choice(chars)
-        first = rng.choice(NEUTRAL_CHARS + chars)
+        first = rng.choice(self._first_chars["male" if gender == "male" else "female"])
         return surname + first + rng.choice(chars)
 
     def place(self, scope: str) -> str:
         """A two-character place name, unique within `scope`."""
-        for _ in range(200):
-            name = self.rng.choice(PLACE_HEADS) + self.rng.choice(PLACE_TAILS)
-            key = f"{scope}:{name}"
-            if key not in self._used_places:
-                self._used_places.add(key)
+        choice, used = self.rng.choice, self._used_places
+        for _ in range(200):  # a scope can run out of two-character names: all 200 tries are drawn then
+            name = choice(PLACE_HEADS) + choice(PLACE_TAILS)
+            if (scope, name) not in used:
+                used.add((scope, name))
                 return name
-        name = self.rng.choice(PLACE_HEADS) + self.rng.choice(PLACE_HEADS) + self.rng.choice(PLACE_TAILS)
-        self._used_places.add(f"{scope}:{name}")
+        name = choice(PLACE_HEADS) + choice(PLACE_HEADS) + choice(PLACE_TAILS)
+        used.add((scope, name))
         return name
 
     def phone(self) -> str:
