@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from dangjian.config import get_settings
 from dangjian.meeting import compliance
+from dangjian.meeting import service as meeting_service
 from dangjian.meeting.cadence import (
     COMMITTEE_MIN_FULL_MEMBERS,
     Applies,
@@ -239,6 +240,7 @@ def hold(session: Session, branch, kind: MeetingKind, day: date, present=(), *, 
     rows += [{"meeting_id": meeting_id, "member_id": m, "status": "excused", "held_on": day} for m in excused]
     if rows:
         session.execute(insert(MeetingAttendance), rows)
+    meeting_service.refresh_talks(session)  # written here without the service, as the demo loader does
 
 
 def group(session: Session, branch, founded_on=date(2015, 1, 1), dissolved_on=None) -> int:

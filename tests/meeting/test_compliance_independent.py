@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from dangjian.config import get_settings
 from dangjian.demo.generator import generate
 from dangjian.meeting import compliance
+from dangjian.meeting import service as meeting_service
 from dangjian.meeting.codes import KindStatus, LifeStatus, MeetingKind
 from dangjian.meeting.models import Meeting, MeetingAttendance, PartyGroup, PartyGroupMember
 from dangjian.member import service as member_service
@@ -305,6 +306,7 @@ def add_records(session: Session, rng: random.Random, built: Built, specs: dict[
     ]
     if rows:
         session.execute(insert(MeetingAttendance), rows)
+    meeting_service.refresh_talks(session)  # written here without the service, as the demo loader does
 
 
 # ---------------------------------------------------------------- comparing

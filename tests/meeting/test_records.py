@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from dangjian.audit.models import AuditEvent
 from dangjian.auth import service as auth_service
-from dangjian.meeting.models import Meeting, MeetingAttendance
+from dangjian.meeting.models import Meeting, MeetingAttendance, TalkParticipant
 from dangjian.member.models import Member
 from dangjian.org.models import Organization
 from tests.factories import make_member, make_org
@@ -241,3 +241,52 @@ def test_report_period_is_checked(session, demo_city, client_for):
     assert future.status_code == 422 and future.json()["field"] == "end"
     backwards = client.get("/api/v1/stats/org-life", params={"start": "2026-06-01", "end": "2026-01-01"})
     assert backwards.status_code == 422 and backwards.json()["field"] == "start"
+
+
+def talkers(session) -> set[tuple]:
+    return set(session.execute(select(TalkParticipant.org_id, TalkParticipant.year, TalkParticipant.member_id,
+                                      TalkParticipant.first_on)).all())
+
+
+def recomputed(session) -> set[tuple]:
+    """What talk_participant must hold, computed again from the talk records."""
+    rows = session.execute(
+        select(Meeting.org_id, Meeting.held_on, MeetingAttendance.member_id)
+        .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
+        .where(Meeting.kind == "heart_to_heart_talk", MeetingAttendance.status == "present")
+    ).all()
+    first: dict[tuple, date] = {}
+    for org_id, held_on, member_id in rows:
+        key = (org_id, held_on.year, member_id)
+        first[key] = min(first.get(key, held_on), held_on)
+    return {(*key, day) for key, day in first.items()}
+
+
+def test_talk_participants_follow_every_write(session, secretary):
+    client, branch = secretary
+    people = roster(client, branch.id)
+    early = TODAY - timedelta(days=40) if (TODAY - timedelta(days=40)).year == TODAY.year else TODAY
+    talk = client.post("/api/v1/meetings", json=body(branch.id, people[:2], kind="heart_to_heart_talk",
+                                                     held_on=TODAY.isoformat())).json()
+    assert {(branch.id, TODAY.year, p["member_id"], TODAY) for p in people[:2]} <= talkers(session)
+    moved = client.patch(f"/api/v1/meetings/{talk['id']}", json={
+        "held_on": early.isoformat(), "version": talk["version"],
+        "attendance": [{"member_id": people[0]["member_id"], "status": "present"},
+                       {"member_id": people[1]["member_id"], "status": "present"},
+                       {"member_id": people[2]["member_id"], "status": "absent"}]})
+    assert moved.status_code == 200, moved.text
+    assert talkers(session) == recomputed(session)
+    assert (branch.id, TODAY.year, people[2]["member_id"]) not in {row[:3] for row in talkers(session)}
+    not_a_talk = client.patch(f"/api/v1/meetings/{talk['id']}", json={"kind": "theme_day", "version": moved.json()["version"]})
+    assert not_a_talk.status_code == 200, not_a_talk.text
+    assert talkers(session) == recomputed(session)
+    again = client.patch(f"/api/v1/meetings/{talk['id']}", json={"kind": "heart_to_heart_talk",
+                                                                   "version": not_a_talk.json()["version"]})
+    assert talkers(session) == recomputed(session)
+    assert client.delete(f"/api/v1/meetings/{talk['id']}", params={"version": again.json()["version"]}).status_code == 204
+    assert talkers(session) == recomputed(session)
+
+
+def test_the_demo_city_holds_its_talk_participants(session, demo_city_with_meetings):
+    held = talkers(session)
+    assert held and held == recomputed(session)

@@ -27,7 +27,14 @@ from dangjian.demo.meetings import generate_meetings, write_rows
 from dangjian.errors import ValidationFailed
 from dangjian.importexport.models import ImportJob
 from dangjian.kit.idcard import HENGYANG_RETIRED_CODES, make_id_number
-from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember
+from dangjian.meeting.models import (
+    Meeting,
+    MeetingAttachment,
+    MeetingAttendance,
+    PartyGroup,
+    PartyGroupMember,
+    TalkParticipant,
+)
 from dangjian.member.codes import EducationGroup, Employment, LeaveReason, MemberEventKind, Occupation
 from dangjian.member.models import Member, MemberEvent, MemberPeriod
 from dangjian.member.service import add_years
@@ -861,7 +868,7 @@ def org_rows(city: City) -> tuple[list[tuple], list[tuple]]:
 TABLES_IN_ORDER: tuple[Table, ...] = tuple(
     model.__table__  # type: ignore[attr-defined]
     for model in (Division, Unit, Organization, OrgAncestor, OrgClassification, Member, MemberPeriod, MemberEvent,
-                  PartyGroup, PartyGroupMember, Meeting, MeetingAttendance, MeetingAttachment)
+                  PartyGroup, PartyGroupMember, Meeting, MeetingAttendance, MeetingAttachment, TalkParticipant)
 )
 
 
@@ -886,6 +893,7 @@ def clear(session: Session) -> list[str]:
 
 NO_MEETINGS: dict[str, list] = {
     "party_group": [], "party_group_member": [], "meeting": [], "meeting_attendance": [], "meeting_attachment": [],
+    "talk_participant": [],
 }
 
 

@@ -206,6 +206,7 @@ class Generator:
         self.meetings: list[tuple] = []
         self.held: list[tuple] = []  # (meeting id, ISO day, member ids, the ones not present)
         self.attendance_count = 0
+        self.talkers: dict[tuple[int, int, int], str] = {}  # (branch, year, member) -> first day talked
 
     # ---- who belongs where ------------------------------------------------------------------
     def rolls(self) -> tuple[dict[int, list[Roll]], dict[int, list[Roll]]]:
@@ -473,6 +474,8 @@ class Generator:
                                  2, 0, 0, RECORDED_BY, 1, now, now))
                 held.append((meeting_id, iso, detail, ()))
                 self.attendance_count += 2
+                for member_id in detail:  # the plan is in order of days: the first is kept
+                    self.talkers.setdefault((node_id, day.year, member_id), iso)
                 continue
             speaker = None
             place = places[0] if rnd() < 0.7 else places[int(rnd() * len(places))]
@@ -569,12 +572,14 @@ class Generator:
 
 def generate_meetings(city: City, writer: MemberWriter, classification: list[tuple], *, until: date,
                       seed: int) -> dict[str, list[tuple] | Attendance]:
-    """Rows for party_group, party_group_member, meeting, meeting_attendance, meeting_attachment."""
+    """Rows for party_group, party_group_member, meeting, meeting_attendance, meeting_attachment,
+    talk_participant."""
     gen = Generator(city, writer, classification, until=until, seed=seed)
     gen.run()
     return {
         "party_group": gen.groups, "party_group_member": gen.group_members, "meeting": gen.meetings,
         "meeting_attendance": Attendance(gen.held, gen.attendance_count), "meeting_attachment": [],
+        "talk_participant": [(*key, first) for key, first in gen.talkers.items()],
     }
 
 

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, aliased
 from dangjian.config import get_settings
 from dangjian.meeting.cadence import Applies, COMMITTEE_MIN_FULL_MEMBERS, Period, add_months, cadences, periods
 from dangjian.meeting.codes import AttendanceStatus, KindStatus, LifeStatus, MeetingKind
-from dangjian.meeting.models import Meeting, MeetingAttendance, PartyGroup
+from dangjian.meeting.models import Meeting, MeetingAttendance, PartyGroup, TalkParticipant
 from dangjian.member.models import Member, MemberPeriod
 from dangjian.org import service as org_service
 from dangjian.org.codes import BRANCH_KINDS
@@ -69,8 +69,8 @@ def month_index(day: date) -> int:
 
 
 def _calendar(start: date, end: date) -> list[tuple]:
-    """(kind, first day, last day, last day counted (not after `end`), first month index, in report,
-    in look-back, ended by `end`) for every period the report or the look-back may ask."""
+    """(kind, first day, last day, last day counted (not after `end`), first month index, year, in
+    report, in look-back, ended by `end`) for every period the report or the look-back may ask."""
     lookback_from = months_before(end, get_settings().half_paralysed_months)
     rows: dict[tuple[str, Period], list[bool]] = {}
     for cadence in cadences():
@@ -80,7 +80,8 @@ def _calendar(start: date, end: date) -> list[tuple]:
             if lookback_from < period.end <= end:
                 rows.setdefault((cadence.kind.value, period), [False, False])[1] = True
     return [
-        (kind, p.start, p.end, min(p.end, end), month_index(p.start), int(flags[0]), int(flags[1]), int(p.end <= end))
+        (kind, p.start, p.end, min(p.end, end), month_index(p.start), p.start.year, int(flags[0]), int(flags[1]),
+         int(p.end <= end))
         for (kind, p), flags in sorted(rows.items())
     ]
 
@@ -100,7 +101,7 @@ def _slots(session: Session, branches, start: date, end: date):
     calendar = _calendar(start, end)
     cal = values(
         column("kind", String), column("p_start", Date), column("p_end", Date), column("p_last", Date),
-        column("m_from", Integer), column("in_report", Integer), column("in_lookback", Integer), column("ended", Integer),
+        column("m_from", Integer), column("year", Integer), column("in_report", Integer), column("in_lookback", Integer), column("ended", Integer),
         name="cal",
     ).data(calendar).cte("cal")
     on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
@@ -143,7 +144,7 @@ def _slots(session: Session, branches, start: date, end: date):
     slot = (
         select(
             size.c.org_id, size.c.members, size.c.groups, cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last,
-            cal.c.m_from, cal.c.in_report, cal.c.in_lookback, cal.c.ended,
+            cal.c.m_from, cal.c.year, cal.c.in_report, cal.c.in_lookback, cal.c.ended,
         )
         .select_from(size)
         .join(cal, and_(size.c.founded_on <= cal.c.p_start,
@@ -158,6 +159,16 @@ def _slots(session: Session, branches, start: date, end: date):
 
 def _active_group(group, end: date):
     return and_(group.founded_on <= end, or_(group.dissolved_on.is_(None), group.dissolved_on > end))
+
+
+def _on_roster(talk, end: date):
+    """The talker is still a member of the branch (formal relation) on `end`."""
+    return (
+        select(MemberPeriod.id)
+        .where(MemberPeriod.member_id == talk.member_id, MemberPeriod.org_id == talk.org_id,
+               org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end))
+        .exists()
+    )
 
 
 def _talk_enough(talked, members):
@@ -178,16 +189,12 @@ def _covered_by_lookup(slot, end: date):
         .correlate_except(g)
         .exists()
     )
-    member = aliased(MemberPeriod)
     talked = (
-        select(func.count(func.distinct(MeetingAttendance.member_id)))
-        .select_from(m)
-        .join(MeetingAttendance, MeetingAttendance.meeting_id == m.id)
-        .where(in_period, MeetingAttendance.status == AttendanceStatus.present.value,
-               select(member.id).where(member.member_id == MeetingAttendance.member_id, member.org_id == slot.c.org_id,
-                                       org_service.covering(member.start_on, member.end_on, end))
-               .correlate_except(member).exists())
-        .correlate_except(m, MeetingAttendance)
+        select(func.count())
+        .select_from(TalkParticipant)
+        .where(TalkParticipant.org_id == slot.c.org_id, TalkParticipant.year == slot.c.year,
+               TalkParticipant.first_on <= slot.c.p_last, _on_roster(TalkParticipant, end))
+        .correlate_except(TalkParticipant)
         .scalar_subquery()
     )
     covered = case(
@@ -216,17 +223,11 @@ def _covered_by_join(slot, size, branches, first_day: date, end: date):
         .group_by(Meeting.org_id, Meeting.kind, period)
         .subquery("held")
     )
-    talk_year = cast(extract("year", Meeting.held_on), Integer) * 12
     talks = (
-        select(Meeting.org_id.label("org_id"), Meeting.kind.label("kind"), talk_year.label("p_idx"),
-               func.count(func.distinct(MeetingAttendance.member_id)).label("talked"))
-        .join(size, size.c.org_id == Meeting.org_id)
-        .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
-        .join(MemberPeriod, and_(MemberPeriod.member_id == MeetingAttendance.member_id, MemberPeriod.org_id == Meeting.org_id,
-                                 org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)))
-        .where(Meeting.kind == MeetingKind.heart_to_heart_talk.value, MeetingAttendance.status == AttendanceStatus.present.value,
-               Meeting.held_on >= first_day, Meeting.held_on <= end)
-        .group_by(Meeting.org_id, Meeting.kind, talk_year)
+        select(TalkParticipant.org_id, TalkParticipant.year, func.count().label("talked"))
+        .where(TalkParticipant.org_id.in_(select(size.c.org_id)), TalkParticipant.year >= first_day.year,
+               TalkParticipant.first_on <= end, _on_roster(TalkParticipant, end))
+        .group_by(TalkParticipant.org_id, TalkParticipant.year)
         .subquery("tk")
     )
     covered = case(
@@ -237,7 +238,8 @@ def _covered_by_join(slot, size, branches, first_day: date, end: date):
     )
     joined = (
         slot.outerjoin(held, and_(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.p_idx == slot.c.m_from))
-        .outerjoin(talks, and_(talks.c.org_id == slot.c.org_id, talks.c.kind == slot.c.kind, talks.c.p_idx == slot.c.m_from))
+        .outerjoin(talks, and_(slot.c.kind == MeetingKind.heart_to_heart_talk.value, talks.c.org_id == slot.c.org_id,
+                               talks.c.year == slot.c.year))
     )
     return slot, covered, joined
 

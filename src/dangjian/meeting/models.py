@@ -80,6 +80,21 @@ class MeetingAttendance(Base):
     __table_args__ = (Index("ix_meeting_attendance_member", "member_id", "held_on"),)
 
 
+class TalkParticipant(Base):
+    """A member present at a branch's 谈心谈话 in a calendar year, with the first such day. Kept by
+    the meeting service from the talk records (`service.refresh_talks`), so that a city's talk
+    coverage reads one row per member who talked rather than every attendance row."""
+
+    __tablename__ = "talk_participant"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organization.id"), primary_key=True)
+    year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), primary_key=True)
+    first_on: Mapped[date] = mapped_column(Date)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
 class MeetingAttachment(Base):
     """A file kept with a meeting record (sign-in sheet, photos, minutes scan)."""
 

@@ -5,7 +5,7 @@ from collections import Counter
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import case, delete, func, or_, select
+from sqlalchemy import Integer, case, cast, delete, extract, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from dangjian.audit import service as audit_service
@@ -16,7 +16,7 @@ from dangjian.config import get_settings
 from dangjian.errors import Conflict, NotFound, ValidationFailed
 from dangjian.meeting import compliance
 from dangjian.meeting.codes import AttendanceStatus, KindStatus, LifeStatus, MeetingKind, Signal
-from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember
+from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember, TalkParticipant
 from dangjian.meeting.schemas import (
     AttachmentRead,
     AttendanceIn,
@@ -194,6 +194,37 @@ def _write_attendance(session: Session, meeting: Meeting, rows: list[tuple[int, 
     meeting.absent_count = counts[AttendanceStatus.absent.value]
 
 
+def refresh_talks(session: Session, buckets: set[tuple[int, int]] | None = None) -> None:
+    """Recompute `talk_participant` from the talk records for the given (organization, year)
+    buckets, or for every one when None."""
+    session.flush()
+    year = cast(extract("year", Meeting.held_on), Integer)
+    talkers = (
+        select(Meeting.org_id, year, MeetingAttendance.member_id, func.min(Meeting.held_on))
+        .join(MeetingAttendance, MeetingAttendance.meeting_id == Meeting.id)
+        .where(Meeting.kind == MeetingKind.heart_to_heart_talk.value,
+               MeetingAttendance.status == AttendanceStatus.present.value)
+        .group_by(Meeting.org_id, year, MeetingAttendance.member_id)
+    )
+    columns = ["org_id", "year", "member_id", "first_on"]
+    if buckets is None:
+        session.execute(delete(TalkParticipant))
+        session.execute(insert(TalkParticipant).from_select(columns, talkers))
+        return
+    for org_id, talk_year in sorted(buckets):
+        session.execute(delete(TalkParticipant).where(TalkParticipant.org_id == org_id, TalkParticipant.year == talk_year))
+        in_bucket = talkers.where(Meeting.org_id == org_id, Meeting.held_on >= date(talk_year, 1, 1),
+                                  Meeting.held_on <= date(talk_year, 12, 31))
+        session.execute(insert(TalkParticipant).from_select(columns, in_bucket))
+
+
+def _talk_buckets(meeting: Meeting) -> set[tuple[int, int]]:
+    """The bucket of `talk_participant` a record counts in (none unless it is a talk)."""
+    if meeting.kind != MeetingKind.heart_to_heart_talk.value:
+        return set()
+    return {(meeting.org_id, meeting.held_on.year)}
+
+
 def _attendance_of(session: Session, meeting_id: int) -> list[tuple[int, str, str | None]]:
     return [tuple(r) for r in session.execute(
         select(MeetingAttendance.member_id, MeetingAttendance.status, MeetingAttendance.reason)
@@ -213,6 +244,7 @@ def create_meeting(session: Session, scope: Scope, data: MeetingCreate, *, actor
     session.add(meeting)
     session.flush()
     _write_attendance(session, meeting, rows)
+    refresh_talks(session, _talk_buckets(meeting))
     audit_service.record(session, actor=actor, action="create", entity="meeting", entity_id=meeting.id, org_id=org.id,
                          after=_snapshot(meeting, rows))
     session.flush()
@@ -245,6 +277,7 @@ def update_meeting(session: Session, meeting: Meeting, data: MeetingFields, *, v
     org = session.get(Organization, meeting.org_id)
     old_rows = _attendance_of(session, meeting.id)
     before = _snapshot(meeting, old_rows)
+    talks_before = _talk_buckets(meeting)
     changes = data.model_dump(include=set(MEETING_FIELDS), exclude_unset=True)
     for field in ("kind", "held_on", "topic"):
         if field in changes and changes[field] is None:
@@ -263,6 +296,7 @@ def update_meeting(session: Session, meeting: Meeting, data: MeetingFields, *, v
         value = values[field]
         setattr(meeting, field, value.strip() if isinstance(value, str) else value)
     _write_attendance(session, meeting, rows)
+    refresh_talks(session, talks_before | _talk_buckets(meeting))
     meeting.version += 1
     meeting.updated_at = datetime.now(UTC)
     after = _snapshot(meeting, rows)
@@ -283,7 +317,7 @@ def delete_meeting(session: Session, meeting: Meeting, *, version: int, reason: 
     audit_service.record(session, actor=actor, action="delete", entity="meeting", entity_id=meeting.id, org_id=meeting.org_id,
                          before=before, after={"edit_reason": reason})
     session.delete(meeting)
-    session.flush()
+    refresh_talks(session, _talk_buckets(meeting))
 
 
 def _list_items(session: Session, meetings: list[Meeting]) -> list[MeetingListItem]:
