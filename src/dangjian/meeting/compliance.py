@@ -121,40 +121,32 @@ def _slots(session: Session, branches, start: date, end: date):
         .group_by(PartyGroup.org_id)
         .subquery("gc")
     )
-    # Materialized: each branch's sizes are looked up once, not once per period.
-    size = (
-        select(
-            Organization.id.label("org_id"), Organization.founded_on, Organization.dissolved_on,
-            func.coalesce(members.c.members, 0).label("members"),
-            func.coalesce(members.c.full_members, 0).label("full_members"),
-            func.coalesce(groups.c.groups, 0).label("groups"),
-        )
-        .outerjoin(members, members.c.org_id == Organization.id)
-        .outerjoin(groups, groups.c.org_id == Organization.id)
-        .where(Organization.id.in_(branches))
-        .cte("size")
-        .prefix_with("MATERIALIZED")
-    )
+    members_on_end = func.coalesce(members.c.members, 0)
     kinds_by_rule = {rule: [c.kind.value for c in cadences() if c.applies is rule] for rule in Applies}
     asked_kinds = or_(
         cal.c.kind.in_(kinds_by_rule[Applies.every_branch]),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_committee]), size.c.full_members >= COMMITTEE_MIN_FULL_MEMBERS),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_groups]), size.c.groups > 0),
+        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_committee]),
+             func.coalesce(members.c.full_members, 0) >= COMMITTEE_MIN_FULL_MEMBERS),
+        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_groups]), func.coalesce(groups.c.groups, 0) > 0),
     )
+    # The branches are the outer loop, in order of id: SQLite then sums per branch without sorting.
     slot = (
         select(
-            size.c.org_id, size.c.members, size.c.groups, cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last,
-            cal.c.m_from, cal.c.year, cal.c.in_report, cal.c.in_lookback, cal.c.ended,
+            Organization.id.label("org_id"), members_on_end.label("members"), func.coalesce(groups.c.groups, 0).label("groups"),
+            cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last, cal.c.m_from, cal.c.year, cal.c.in_report,
+            cal.c.in_lookback, cal.c.ended,
         )
-        .select_from(size)
-        .join(cal, and_(size.c.founded_on <= cal.c.p_start,
-                        or_(size.c.dissolved_on.is_(None), size.c.dissolved_on > cal.c.p_end)))
-        .where(asked_kinds)
+        .select_from(Organization)
+        .outerjoin(members, members.c.org_id == Organization.id)
+        .outerjoin(groups, groups.c.org_id == Organization.id)
+        .join(cal, and_(Organization.founded_on <= cal.c.p_start,
+                        or_(Organization.dissolved_on.is_(None), Organization.dissolved_on > cal.c.p_end)))
+        .where(Organization.id.in_(branches), asked_kinds)
         .subquery("slot")
     )
     if session.get_bind().dialect.name == "sqlite":
         return _covered_by_lookup(slot, end)
-    return _covered_by_join(slot, size, branches, min(row[1] for row in calendar), end)
+    return _covered_by_join(slot, branches, min(row[1] for row in calendar), end)
 
 
 def _active_group(group, end: date):
@@ -206,7 +198,7 @@ def _covered_by_lookup(slot, end: date):
     return slot, hit.c.one, slot.outerjoin(hit, covered)
 
 
-def _covered_by_join(slot, size, branches, first_day: date, end: date):
+def _covered_by_join(slot, branches, first_day: date, end: date):
     """PostgreSQL: the year's records counted per branch, kind and period once (hash aggregates), then
     joined to the periods."""
     # Each record is counted in the period of its kind that contains it, identified by the index of
@@ -225,7 +217,7 @@ def _covered_by_join(slot, size, branches, first_day: date, end: date):
     )
     talks = (
         select(TalkParticipant.org_id, TalkParticipant.year, func.count().label("talked"))
-        .where(TalkParticipant.org_id.in_(select(size.c.org_id)), TalkParticipant.year >= first_day.year,
+        .where(TalkParticipant.org_id.in_(branches), TalkParticipant.year >= first_day.year,
                TalkParticipant.first_on <= end, _on_roster(TalkParticipant, end))
         .group_by(TalkParticipant.org_id, TalkParticipant.year)
         .subquery("tk")
@@ -332,16 +324,30 @@ def life_status(*, founded_on: date, end: date, last_held_on: date | None, asked
     return LifeStatus.regular
 
 
+def _branch_rows(session: Session, branches, start: date, end: date):
+    """Per branch: look-back periods asked and covered, and the kinds with a report period missing
+    that had ended by `end`."""
+    slot, hit, joined = _slots(session, branches, start, end)
+    missing_ended = and_(slot.c.in_report == 1, slot.c.ended == 1, hit.is_(None))
+    return session.execute(
+        select(
+            slot.c.org_id,
+            func.sum(slot.c.in_lookback),
+            func.sum(slot.c.in_lookback * func.coalesce(hit, 0)),
+            func.count(func.distinct(case((missing_ended, slot.c.kind)))),
+        )
+        .select_from(joined)
+        .group_by(slot.c.org_id)
+    ).all()
+
+
 def branch_lives(session: Session, *, org_id: int, start: date, end: date) -> list[BranchLife]:
     """Every branch of the subtree with its organizational life over [start, end]."""
     branches = branch_ids(org_id, end)
     founded = dict(session.execute(select(Organization.id, Organization.founded_on).where(Organization.id.in_(branches))).all())
-    per_branch: dict[int, list[int]] = {b: [0, 0, 0] for b in founded}  # asked, covered, overdue kinds
-    for b, _, _, _, missing_ended, asked, covered in _kind_rows(session, branches, start, end):
-        totals = per_branch[b]
-        totals[0] += int(asked)
-        totals[1] += int(covered)
-        totals[2] += 1 if missing_ended else 0
+    per_branch = {b: (0, 0, 0) for b in founded}  # look-back asked, covered, overdue kinds
+    for b, asked, covered, overdue in _branch_rows(session, branches, start, end):
+        per_branch[b] = (int(asked), int(covered), int(overdue))
     attendance = _attendance(session, branches, start, end)
     lives = []
     for b in sorted(founded):
