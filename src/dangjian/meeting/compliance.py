@@ -101,7 +101,8 @@ def _slots(session: Session, branches, start: date, end: date):
     calendar = _calendar(start, end)
     cal = values(
         column("kind", String), column("p_start", Date), column("p_end", Date), column("p_last", Date),
-        column("m_from", Integer), column("year", Integer), column("in_report", Integer), column("in_lookback", Integer), column("ended", Integer),
+        column("m_from", Integer), column("year", Integer), column("in_report", Integer), column("in_lookback", Integer),
+        column("ended", Integer),
         name="cal",
     ).data(calendar).cte("cal")
     on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
@@ -121,7 +122,6 @@ def _slots(session: Session, branches, start: date, end: date):
         .group_by(PartyGroup.org_id)
         .subquery("gc")
     )
-    members_on_end = func.coalesce(members.c.members, 0)
     kinds_by_rule = {rule: [c.kind.value for c in cadences() if c.applies is rule] for rule in Applies}
     asked_kinds = or_(
         cal.c.kind.in_(kinds_by_rule[Applies.every_branch]),
@@ -132,7 +132,8 @@ def _slots(session: Session, branches, start: date, end: date):
     # The branches are the outer loop, in order of id: SQLite then sums per branch without sorting.
     slot = (
         select(
-            Organization.id.label("org_id"), members_on_end.label("members"), func.coalesce(groups.c.groups, 0).label("groups"),
+            Organization.id.label("org_id"), func.coalesce(members.c.members, 0).label("members"),
+            func.coalesce(groups.c.groups, 0).label("groups"),
             cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last, cal.c.m_from, cal.c.year, cal.c.in_report,
             cal.c.in_lookback, cal.c.ended,
         )
