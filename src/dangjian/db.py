@@ -196,35 +196,57 @@ def bulk_insert(session: Session, table: Table, rows: Iterable[Sequence[Any]]) -
         cursor.close()
 
 
+class BulkLoad:
+    """The tables of a `bulk_load` still without their indexes and, on PostgreSQL, foreign keys."""
+
+    def __init__(self, connection: Connection, tables: Sequence[Table]):
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.pending = list(tables)
+
+    def finish(self, tables: Sequence[Table]) -> None:
+        """Check the keys of `tables` and build their indexes now. Only SQLite or PostgreSQL works
+        meanwhile, so this may run in a thread while the caller makes more rows in Python (the
+        connection is not used by two threads at once)."""
+        connection = self.connection
+        if self.sqlite and not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
+            for table in tables:  # the keys bulk_session left unchecked, in one pass per table
+                broken = connection.exec_driver_sql(f'PRAGMA foreign_key_check("{table.name}")').first()
+                if broken is not None:
+                    raise RuntimeError(f"{table.name}: row {broken[1]} refers to a missing {broken[2]}")
+        for table in tables:
+            for index in table.indexes:
+                index.create(connection)
+        if not self.sqlite:
+            for table in tables:
+                for key in table.foreign_key_constraints:
+                    connection.execute(AddConstraint(key))
+        self.pending = [table for table in self.pending if table not in tables]
+
+
 @contextmanager
-def bulk_load(session: Session, tables: Sequence[Table]) -> Iterator[None]:
+def bulk_load(session: Session, tables: Sequence[Table]) -> Iterator[BulkLoad]:
     """Write many rows into `tables` without their secondary indexes and, on PostgreSQL, foreign
-    keys; both are restored at the end, checked once over all rows, as PostgreSQL's "Populating a
-    Database" advises (checking ten million rows' keys one trigger call at a time made the COPY ten
-    times slower). SQLite cannot drop a constraint, and its key checks are cheap lookups; it gets a
-    larger page cache and a second thread for the index builds' sorting while loading."""
+    keys; both are restored at the end (or earlier, table by table, by `BulkLoad.finish`), checked
+    once over all rows, as PostgreSQL's "Populating a Database" advises (checking ten million rows'
+    keys one trigger call at a time made the COPY ten times slower). SQLite cannot drop a
+    constraint, and its key checks are cheap lookups; it gets a larger page cache and a second
+    thread for the index builds' sorting while loading."""
     connection = session.connection()
-    sqlite = connection.dialect.name == "sqlite"
-    indexes = [index for table in tables for index in table.indexes]
-    keys = [] if sqlite else [key for table in tables for key in table.foreign_key_constraints]
-    if sqlite:
+    load = BulkLoad(connection, tables)
+    if load.sqlite:
         connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_BULK_CACHE_KIB}")
         connection.exec_driver_sql("PRAGMA threads=2")
-    for key in keys:
-        connection.execute(DropConstraint(key))
-    for index in indexes:
-        index.drop(connection)
-    yield
-    if sqlite and not connection.exec_driver_sql("PRAGMA foreign_keys").scalar():
-        for table in tables:  # the keys bulk_session left unchecked, in one pass per table
-            broken = connection.exec_driver_sql(f'PRAGMA foreign_key_check("{table.name}")').first()
-            if broken is not None:
-                raise RuntimeError(f"{table.name}: row {broken[1]} refers to a missing {broken[2]}")
-    for index in indexes:
-        index.create(connection)
-    for key in keys:
-        connection.execute(AddConstraint(key))
-    if sqlite:
+    else:
+        for table in tables:
+            for key in table.foreign_key_constraints:
+                connection.execute(DropConstraint(key))
+    for table in tables:
+        for index in table.indexes:
+            index.drop(connection)
+    yield load
+    load.finish(load.pending)
+    if load.sqlite:
         connection.exec_driver_sql(f"PRAGMA cache_size={SQLITE_CACHE_KIB}")
         connection.exec_driver_sql("PRAGMA threads=0")
 

@@ -169,7 +169,7 @@ class Attendance:
             if missing:
                 out = {i for i, _, _ in missing}
                 ids = [m for i, m in enumerate(ids) if i not in out]
-            yield meeting_id, iso, "[" + ",".join(map(str, ids)) + "]"
+            yield meeting_id, iso, str(list(ids))  # a list's repr is its JSON
 
     def others(self) -> Iterator[tuple]:
         """The rows of those excused or absent."""
@@ -604,8 +604,9 @@ def write_rows(session: Session, table: Table, rows: Sequence) -> None:
         cursor.close()
         bulk_insert(session, table, rows.others())
         return
-    if sqlite and table is Meeting.__table__ and rows:
-        # Every record carries the generation's time: adapt it once, not twice per row.
+    if sqlite and rows and tuple(table.columns.keys())[-2:] == ("created_at", "updated_at"):
+        # Every record (organization, member, meeting) carries the generation's time: adapt it
+        # once, not twice per row.
         adapt = sqlite3.adapters.get((datetime, sqlite3.PrepareProtocol))
         if adapt is not None:
             stamp = adapt(rows[0][-1])
