@@ -61,7 +61,7 @@ class MemberPeriod(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
     inflow_org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     gender: Mapped[str] = mapped_column(String(8))
     ethnicity: Mapped[str] = mapped_column(String(2))
@@ -74,7 +74,12 @@ class MemberPeriod(Base):
     is_floating: Mapped[bool] = mapped_column(Boolean)
     is_lost_contact: Mapped[bool] = mapped_column(Boolean)
 
-    __table_args__ = (Index("ix_member_period_open", "member_id", "end_on"),)
+    __table_args__ = (
+        # Both cover "who belonged where on a day" (a branch's roster, a member's branch) without
+        # reading the rows, as the city-wide organizational-life checks ask it for every member.
+        Index("ix_member_period_open", "member_id", "end_on", "start_on", "org_id"),
+        Index("ix_member_period_org_id", "org_id", "end_on", "start_on", "confirmed_on"),
+    )
 
 
 class MemberEvent(Base):
