@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dangjian.audit.models import AuditEvent
 from dangjian.auth import service as auth_service
@@ -290,3 +290,29 @@ def test_talk_participants_follow_every_write(session, secretary):
 def test_the_demo_city_holds_its_talk_participants(session, demo_city_with_meetings):
     held = talkers(session)
     assert held and held == recomputed(session)
+
+
+def test_participation_pages_the_least_present_first(session, demo_city_with_meetings, client_for):
+    client = client_for("township")
+    start, end = date(TODAY.year, 1, 1), TODAY
+    first = client.get("/api/v1/stats/org-life/participation",
+                       params={"start": start.isoformat(), "end": end.isoformat(), "page_size": 20}).json()
+    township = session.get(Organization, auth_service.get_user(session, "township").org_id)
+    expected = session.scalar(
+        select(func.count(func.distinct(MeetingAttendance.member_id)))
+        .join(Member, Member.id == MeetingAttendance.member_id)
+        .join(Organization, Organization.id == Member.org_id)
+        .where(Organization.path.startswith(township.path), MeetingAttendance.held_on >= start,
+               MeetingAttendance.held_on <= end)
+    )
+    assert first["total"] == expected > 20
+    rates = [item["rate"] for item in first["items"]]
+    assert rates == sorted(rates)
+    second = client.get("/api/v1/stats/org-life/participation",
+                        params={"start": start.isoformat(), "end": end.isoformat(), "page_size": 20, "page": 2}).json()
+    assert second["total"] == expected and second["items"][0]["rate"] >= rates[-1]
+    assert not {i["member"]["id"] for i in first["items"]} & {i["member"]["id"] for i in second["items"]}
+    beyond = client.get("/api/v1/stats/org-life/participation",
+                        params={"start": start.isoformat(), "end": end.isoformat(), "page_size": 20,
+                                "page": expected // 20 + 2}).json()
+    assert beyond["items"] == [] and beyond["total"] == expected

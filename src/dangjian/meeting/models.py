@@ -79,7 +79,9 @@ class MeetingAttendance(Base):
 
     # On SQLite the rows live in the primary key's b-tree (no rowid table beside it): the demo
     # city's 11 million rows are written and stored once.
-    __table_args__ = (Index("ix_meeting_attendance_member", "member_id", "held_on"), {"sqlite_with_rowid": False})
+    # The member index carries the status, so that a member's attendance over a period (the
+    # participation list, the lapse warning) is read from the index alone.
+    __table_args__ = (Index("ix_meeting_attendance_member", "member_id", "held_on", "status"), {"sqlite_with_rowid": False})
 
 
 class TalkParticipant(Base):

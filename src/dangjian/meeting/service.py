@@ -680,12 +680,13 @@ def participation_page(session: Session, scope: Scope, org: Organization | None,
         .group_by(a.member_id)
         .subquery()
     )
-    total = session.scalar(select(func.count()).select_from(grouped)) or 0
+    # The total comes with the page (one pass over the attendance rows, not two).
     rows = session.execute(
-        select(grouped.c.member_id, grouped.c.present, grouped.c.excused, grouped.c.absent)
+        select(grouped.c.member_id, grouped.c.present, grouped.c.excused, grouped.c.absent, func.count().over().label("total"))
         .order_by((grouped.c.present * 1.0 / (grouped.c.present + grouped.c.excused + grouped.c.absent)), grouped.c.member_id)
         .limit(page_size).offset((page - 1) * page_size)
     ).all()
+    total = rows[0].total if rows else session.scalar(select(func.count()).select_from(grouped)) or 0
     ids = [r.member_id for r in rows]
     last = dict(session.execute(
         select(a.member_id, func.max(a.held_on)).where(a.member_id.in_(ids), a.status == AttendanceStatus.present.value,
