@@ -16,7 +16,14 @@ from dangjian.config import get_settings
 from dangjian.errors import Conflict, NotFound, ValidationFailed
 from dangjian.meeting import compliance
 from dangjian.meeting.codes import AttendanceStatus, KindStatus, LifeStatus, MeetingKind, Signal
-from dangjian.meeting.models import Meeting, MeetingAttachment, MeetingAttendance, PartyGroup, PartyGroupMember, TalkParticipant
+from dangjian.meeting.models import (
+    Meeting,
+    MeetingAttachment,
+    MeetingAttendance,
+    PartyGroup,
+    PartyGroupMember,
+    TalkParticipant,
+)
 from dangjian.meeting.schemas import (
     AttachmentRead,
     AttendanceIn,
