@@ -1,29 +1,30 @@
 """Is organizational life regular? Each branch's periods asked and covered, its status, its
-members' participation: set-based queries over a subtree (definitions in docs/meetings.md)."""
+members' participation, over a subtree (definitions in docs/meetings.md).
 
-from dataclasses import dataclass
+The database reads each fact once, in a few set-based scans: per branch its size and last record,
+per branch and kind the months in which records were held (one bit per month), the same per party
+group, and per branch and year the talkers still on the roll. Which periods are asked of a branch
+depends only on its founding and dissolution days and is worked out once per pair of days; the
+periods covered then follow from the month bits by bit arithmetic, with no row per period."""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import (
-    Date,
-    Float,
-    Integer,
-    String,
-    and_,
-    case,
-    cast,
-    column,
-    extract,
-    func,
-    literal,
-    or_,
-    select,
-    values,
-)
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, literal, or_, select
+from sqlalchemy.orm import Session
 
 from dangjian.config import get_settings
-from dangjian.meeting.cadence import Applies, COMMITTEE_MIN_FULL_MEMBERS, Period, add_months, cadences, periods
+from dangjian.meeting.cadence import (
+    Applies,
+    COMMITTEE_MIN_FULL_MEMBERS,
+    Cadence,
+    Period,
+    add_months,
+    cadences,
+    existed_through,
+    periods,
+)
 from dangjian.meeting.codes import AttendanceStatus, KindStatus, LifeStatus, MeetingKind
 from dangjian.meeting.models import Meeting, MeetingAttendance, PartyGroup, TalkParticipant
 from dangjian.member.models import Member, MemberPeriod
@@ -32,6 +33,7 @@ from dangjian.org.codes import BRANCH_KINDS
 from dangjian.org.models import Organization
 
 EPSILON = 1e-9  # talks >= coverage × members, compared in floating point
+MONTH_BITS = 62  # months a calendar may span: one bit each in a signed 64-bit integer
 
 
 @dataclass(frozen=True)
@@ -64,26 +66,125 @@ def months_before(day: date, months: int) -> date:
     return first.replace(day=min(day.day, last.day))
 
 
-def month_index(day: date) -> int:
-    return day.year * 12 + day.month - 1
+@dataclass(frozen=True)
+class _Slot:
+    """A period the report or the look-back may ask, as the bit of its first month."""
+
+    period: Period
+    bit: int
+    in_report: bool
+    in_lookback: bool
+    ended: bool  # over by the report's end
 
 
-def _calendar(start: date, end: date) -> list[tuple]:
-    """(kind, first day, last day, last day counted (not after `end`), first month index, year, in
-    report, in look-back, ended by `end`) for every period the report or the look-back may ask."""
-    lookback_from = months_before(end, get_settings().half_paralysed_months)
-    rows: dict[tuple[str, Period], list[bool]] = {}
-    for cadence in cadences():
-        for period in periods(cadence.months, start, end):
-            rows.setdefault((cadence.kind.value, period), [False, False])[0] = True
-        for period in periods(cadence.months, add_months(lookback_from, -cadence.months), end):
-            if lookback_from < period.end <= end:
-                rows.setdefault((cadence.kind.value, period), [False, False])[1] = True
-    return [
-        (kind, p.start, p.end, min(p.end, end), month_index(p.start), p.start.year, int(flags[0]), int(flags[1]),
-         int(p.end <= end))
-        for (kind, p), flags in sorted(rows.items())
-    ]
+@dataclass(frozen=True)
+class _Asked:
+    """The periods of one kind asked of a branch, as bits of their first months."""
+
+    report: int
+    ended: int  # report periods over by the report's end
+    lookback: int
+
+
+class _Calendar:
+    """The periods of every kind a report over [start, end] may ask, and the month bits: bit n is
+    the n-th month counted from January of the first year the report or its look-back reaches."""
+
+    def __init__(self, start: date, end: date):
+        settings = get_settings()
+        lookback_from = months_before(end, settings.half_paralysed_months)
+        found: dict[Cadence, dict[Period, list[bool]]] = {}
+        for cadence in cadences():
+            flags = found[cadence] = {}
+            for period in periods(cadence.months, start, end):
+                flags.setdefault(period, [False, False])[0] = True
+            for period in periods(cadence.months, add_months(lookback_from, -cadence.months), end):
+                if lookback_from < period.end <= end:
+                    flags.setdefault(period, [False, False])[1] = True
+        first_day = min([start, *(p.start for flags in found.values() for p in flags)])
+        self.start, self.end, self.first_day, self.year = start, end, first_day, first_day.year
+        self.last_day = max(p.end for flags in found.values() for p in flags)
+        if self.month(end) >= MONTH_BITS:
+            raise ValueError(f"a report with its look-back spans at most {MONTH_BITS} months")
+        self.slots = {
+            cadence: [
+                _Slot(p, 1 << self.month(p.start), report, lookback, p.end <= end)
+                for p, (report, lookback) in sorted(flags.items())
+            ]
+            for cadence, flags in found.items()
+        }
+        self.talk_coverage = settings.talk_coverage
+        self.years = [(year, 1 << self.month(date(year, 1, 1))) for year in range(self.year, end.year + 1)]
+        self._asked: dict[tuple[date, date | None], tuple[_Asked, ...]] = {}
+        self._covered: dict[tuple[int, int], int] = {}
+        # Periods are aligned to the calendar year, so a period begins every `months` bits.
+        self._starts = {c.months: sum(1 << bit for bit in range(0, MONTH_BITS, c.months)) for c in self.slots}
+
+    def month(self, day: date) -> int:
+        return (day.year - self.year) * 12 + day.month - 1
+
+    def asked(self, founded_on: date, dissolved_on: date | None) -> tuple[_Asked, ...]:
+        """Per cadence (in the order of `slots`), the periods asked of a branch that existed from
+        `founded_on` until `dissolved_on` (whether the kind applies to it is the caller's question)."""
+        # Days before the first period or after the last all ask the same periods.
+        key = (max(founded_on, self.first_day), None if dissolved_on is None or dissolved_on > self.last_day else dissolved_on)
+        found = self._asked.get(key)
+        if found is None:
+            asked = []
+            for slots in self.slots.values():
+                report = ended = lookback = 0
+                for slot in slots:
+                    if existed_through(slot.period, founded_on, dissolved_on):
+                        if slot.in_report:
+                            report |= slot.bit
+                            if slot.ended:
+                                ended |= slot.bit
+                        if slot.in_lookback:
+                            lookback |= slot.bit
+                asked.append(_Asked(report, ended, lookback))
+            found = self._asked[key] = tuple(asked)
+        return found
+
+    def covered(self, held: int, months: int) -> int:
+        """The first-month bits of the periods of `months` months with a month in `held`."""
+        key = (held, months)
+        found = self._covered.get(key)
+        if found is None:
+            spread = 0
+            for shift in range(months):
+                spread |= held >> shift
+            found = self._covered[key] = spread & self._starts[months]
+        return found
+
+
+@dataclass
+class _Branch:
+    """What the rules need to know of one branch over a report."""
+
+    founded_on: date
+    dissolved_on: date | None
+    members: int
+    full_members: int
+    last_held_on: date | None
+    present: int = 0
+    expected: int = 0
+    held: dict[MeetingKind, int] = field(default_factory=dict)  # month bits with a record of the kind
+    groups: list[int] = field(default_factory=list)  # month bits of each party group's meetings
+    talked: dict[int, int] = field(default_factory=dict)  # year -> talkers still on the roll
+
+    def covered(self, calendar: _Calendar, cadence: Cadence) -> int:
+        """The first-month bits of the periods of the cadence this branch covered."""
+        if cadence.kind is MeetingKind.heart_to_heart_talk:
+            if self.members == 0:
+                return -1
+            needed = self.members * calendar.talk_coverage - EPSILON
+            return sum(bit for year, bit in calendar.years if self.talked.get(year, 0) >= needed)
+        if cadence.kind is MeetingKind.group_meeting:
+            every = -1
+            for held in self.groups:
+                every &= calendar.covered(held, cadence.months)
+            return every
+        return calendar.covered(self.held.get(cadence.kind, 0), cadence.months)
 
 
 def branch_ids(org_id: int, end: date):
@@ -93,61 +194,6 @@ def branch_ids(org_id: int, end: date):
         Organization.kind.in_([k.value for k in BRANCH_KINDS]),
         org_service.covering(Organization.founded_on, Organization.dissolved_on, end),
     )
-
-
-def _slots(session: Session, branches, start: date, end: date):
-    """Every period asked of every branch, in the report or the look-back: (the periods, a column that
-    is 1 when the period was covered and NULL when not, the FROM clause that gives both)."""
-    calendar = _calendar(start, end)
-    cal = values(
-        column("kind", String), column("p_start", Date), column("p_end", Date), column("p_last", Date),
-        column("m_from", Integer), column("year", Integer), column("in_report", Integer), column("in_lookback", Integer),
-        column("ended", Integer),
-        name="cal",
-    ).data(calendar).cte("cal")
-    on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
-    members = (
-        select(
-            MemberPeriod.org_id.label("org_id"),
-            func.count().label("members"),
-            func.sum(case((MemberPeriod.confirmed_on <= end, 1), else_=0)).label("full_members"),
-        )
-        .where(MemberPeriod.org_id.in_(branches), on_end)
-        .group_by(MemberPeriod.org_id)
-        .subquery("mc")
-    )
-    groups = (
-        select(PartyGroup.org_id.label("org_id"), func.count().label("groups"))
-        .where(PartyGroup.org_id.in_(branches), _active_group(PartyGroup, end))
-        .group_by(PartyGroup.org_id)
-        .subquery("gc")
-    )
-    kinds_by_rule = {rule: [c.kind.value for c in cadences() if c.applies is rule] for rule in Applies}
-    asked_kinds = or_(
-        cal.c.kind.in_(kinds_by_rule[Applies.every_branch]),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_committee]),
-             func.coalesce(members.c.full_members, 0) >= COMMITTEE_MIN_FULL_MEMBERS),
-        and_(cal.c.kind.in_(kinds_by_rule[Applies.with_groups]), func.coalesce(groups.c.groups, 0) > 0),
-    )
-    # The branches are the outer loop, in order of id: SQLite then sums per branch without sorting.
-    slot = (
-        select(
-            Organization.id.label("org_id"), func.coalesce(members.c.members, 0).label("members"),
-            func.coalesce(groups.c.groups, 0).label("groups"),
-            cal.c.kind, cal.c.p_start, cal.c.p_end, cal.c.p_last, cal.c.m_from, cal.c.year, cal.c.in_report,
-            cal.c.in_lookback, cal.c.ended,
-        )
-        .select_from(Organization)
-        .outerjoin(members, members.c.org_id == Organization.id)
-        .outerjoin(groups, groups.c.org_id == Organization.id)
-        .join(cal, and_(Organization.founded_on <= cal.c.p_start,
-                        or_(Organization.dissolved_on.is_(None), Organization.dissolved_on > cal.c.p_end)))
-        .where(Organization.id.in_(branches), asked_kinds)
-        .subquery("slot")
-    )
-    if session.get_bind().dialect.name == "sqlite":
-        return _covered_by_lookup(slot, end)
-    return _covered_by_join(slot, branches, min(row[1] for row in calendar), end)
 
 
 def _active_group(group, end: date):
@@ -164,125 +210,138 @@ def _on_roster(talk, end: date):
     )
 
 
-def _talk_enough(talked, members):
-    return or_(members == 0, talked + EPSILON >= members * literal(get_settings().talk_coverage, Float))
+def _month_bit(session: Session, calendar: _Calendar):
+    """1 << the record's month bit, computed in the database."""
+    if session.get_bind().dialect.name == "sqlite":  # dates are ISO text there
+        year, month = (cast(func.substr(Meeting.held_on, at, size), Integer) for at, size in ((1, 4), (6, 2)))
+    else:
+        year, month = (cast(extract(part, Meeting.held_on), Integer) for part in ("year", "month"))
+    return literal(1, BigInteger).op("<<")((year - calendar.year) * 12 + month - 1)
 
 
-def _covered_by_lookup(slot, end: date):
-    """SQLite: each period checked by index seeks on meeting (org_id, kind, held_on), no sorting of
-    the year's records. The check sits in a join condition so that it runs once per period."""
-    m = aliased(Meeting)
-    in_period = and_(m.org_id == slot.c.org_id, m.kind == slot.c.kind, m.held_on >= slot.c.p_start,
-                     m.held_on <= slot.c.p_last)
-    g = aliased(PartyGroup)
-    every_group_met = ~(
-        select(g.id)
-        .where(g.org_id == slot.c.org_id, _active_group(g, end),
-               ~select(m.id).where(in_period, m.group_id == g.id).correlate_except(m).exists())
-        .correlate_except(g)
-        .exists()
-    )
-    talked = (
-        select(func.count())
-        .select_from(TalkParticipant)
-        .where(TalkParticipant.org_id == slot.c.org_id, TalkParticipant.year == slot.c.year,
-               TalkParticipant.first_on <= slot.c.p_last, _on_roster(TalkParticipant, end))
-        .correlate_except(TalkParticipant)
-        .scalar_subquery()
-    )
-    covered = case(
-        (slot.c.kind == MeetingKind.heart_to_heart_talk.value, _talk_enough(talked, slot.c.members)),
-        (slot.c.kind == MeetingKind.group_meeting.value, every_group_met),
-        else_=select(m.id).where(in_period).correlate_except(m).exists(),
-    )
-    hit = select(literal(1).label("one")).subquery("hit")
-    return slot, hit.c.one, slot.outerjoin(hit, covered)
+def _month_bits(session: Session, bit):
+    """The month bits of a group of records: an OR of their bits (SQLite has no bit_or; its bits
+    are distinct powers of two, whose sum is their OR)."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.sum(bit.distinct())
+    return func.bit_or(bit)
 
 
-def _covered_by_join(slot, branches, first_day: date, end: date):
-    """PostgreSQL: the year's records counted per branch, kind and period once (hash aggregates), then
-    joined to the periods."""
-    # Each record is counted in the period of its kind that contains it, identified by the index of
-    # the period's first month (periods are aligned to the calendar year).
-    month = cast(extract("year", Meeting.held_on), Integer) * 12 + cast(extract("month", Meeting.held_on), Integer) - 1
-    months = case(*((Meeting.kind == c.kind.value, c.months) for c in cadences()), else_=1)
-    period = (month - month % months).label("p_idx")
-    g = aliased(PartyGroup)
-    held = (
-        select(Meeting.org_id.label("org_id"), Meeting.kind.label("kind"), period, func.count(func.distinct(g.id)).label("g"))
-        .outerjoin(g, and_(g.id == Meeting.group_id, g.org_id == Meeting.org_id, _active_group(g, end)))
-        .where(Meeting.held_on >= first_day, Meeting.held_on <= end, Meeting.org_id.in_(branches),
-               Meeting.kind != MeetingKind.heart_to_heart_talk.value)
-        .group_by(Meeting.org_id, Meeting.kind, period)
-        .subquery("held")
+def _branches(session: Session, branches, calendar: _Calendar) -> dict[int, _Branch]:
+    """Every branch with the facts of its organizational life over the calendar, in five scans."""
+    start, end = calendar.start, calendar.end
+    on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
+    size = (
+        select(
+            MemberPeriod.org_id.label("org_id"),
+            func.count().label("members"),
+            func.sum(case((MemberPeriod.confirmed_on <= end, 1), else_=0)).label("full_members"),
+        )
+        .where(MemberPeriod.org_id.in_(branches), on_end)
+        .group_by(MemberPeriod.org_id)
+        .subquery("size")
     )
-    talks = (
-        select(TalkParticipant.org_id, TalkParticipant.year, func.count().label("talked"))
-        .where(TalkParticipant.org_id.in_(branches), TalkParticipant.year >= first_day.year,
+    last_held = (
+        select(func.max(Meeting.held_on)).where(Meeting.org_id == Organization.id, Meeting.held_on <= end).scalar_subquery()
+    )
+    found = {
+        org_id: _Branch(founded_on, dissolved_on, members, full_members, _day(last) if last is not None else None)
+        for org_id, founded_on, dissolved_on, members, full_members, last in _rows(session, 
+            select(Organization.id, Organization.founded_on, Organization.dissolved_on,
+                   func.coalesce(size.c.members, 0), func.coalesce(size.c.full_members, 0), last_held)
+            .outerjoin(size, size.c.org_id == Organization.id)
+            .where(Organization.id.in_(branches))
+        )
+    }
+
+    bit = _month_bit(session, calendar)
+    in_report = Meeting.held_on >= start
+    in_calendar = (Meeting.held_on >= calendar.first_day, Meeting.held_on <= end)
+    # Every kind named so that SQLite seeks each branch's (kind, day) range in the covering index
+    # (org_id, kind, held_on, ..., counts) rather than reading each record through (org_id, held_on).
+    every_kind = Meeting.kind.in_([kind.value for kind in MeetingKind])
+    for org_id, kind, held, present, expected in _rows(session, 
+        select(
+            Meeting.org_id, Meeting.kind, _month_bits(session, bit),
+            func.sum(case((in_report, Meeting.present_count), else_=0)),
+            func.sum(case((in_report, Meeting.present_count + Meeting.excused_count + Meeting.absent_count), else_=0)),
+        )
+        .where(Meeting.org_id.in_(branches), every_kind, *in_calendar)
+        .group_by(Meeting.org_id, Meeting.kind)
+    ):
+        branch = found[org_id]
+        branch.held[MeetingKind(kind)] = held
+        branch.present += present
+        branch.expected += expected
+
+    groups: dict[int, list[int]] = defaultdict(list)
+    for org_id, group_id in _rows(session, 
+        select(PartyGroup.org_id, PartyGroup.id).where(PartyGroup.org_id.in_(branches), _active_group(PartyGroup, end))
+    ):
+        groups[org_id].append(group_id)
+    group_held = dict(
+        ((org_id, group_id), held) for org_id, group_id, held in _rows(session, 
+            select(Meeting.org_id, Meeting.group_id, _month_bits(session, bit))
+            .where(Meeting.org_id.in_(branches), Meeting.kind == MeetingKind.group_meeting.value,
+                   Meeting.group_id.is_not(None), *in_calendar)
+            .group_by(Meeting.org_id, Meeting.group_id)
+        )
+    )
+    for org_id, group_ids in groups.items():
+        found[org_id].groups = [group_held.get((org_id, group_id), 0) for group_id in group_ids]
+
+    # Talk periods are calendar years; a talker counts for the year up to `end`.
+    for org_id, year, talked in _rows(session, 
+        select(TalkParticipant.org_id, TalkParticipant.year, func.count())
+        .where(TalkParticipant.org_id.in_(branches), TalkParticipant.year >= calendar.year,
                TalkParticipant.first_on <= end, _on_roster(TalkParticipant, end))
         .group_by(TalkParticipant.org_id, TalkParticipant.year)
-        .subquery("tk")
-    )
-    covered = case(
-        (slot.c.kind == MeetingKind.heart_to_heart_talk.value,
-         case((_talk_enough(func.coalesce(talks.c.talked, 0), slot.c.members), 1), else_=None)),
-        (slot.c.kind == MeetingKind.group_meeting.value, case((func.coalesce(held.c.g, 0) >= slot.c.groups, 1), else_=None)),
-        else_=case((held.c.org_id.is_not(None), 1), else_=None),
-    )
-    joined = (
-        slot.outerjoin(held, and_(held.c.org_id == slot.c.org_id, held.c.kind == slot.c.kind, held.c.p_idx == slot.c.m_from))
-        .outerjoin(talks, and_(slot.c.kind == MeetingKind.heart_to_heart_talk.value, talks.c.org_id == slot.c.org_id,
-                               talks.c.year == slot.c.year))
-    )
-    return slot, covered, joined
-
-
-def _kind_rows(session: Session, branches, start: date, end: date):
-    """Per branch and kind: periods asked and covered in the report and in the look-back, and the
-    report periods missing that had ended by `end`."""
-    slot, hit, joined = _slots(session, branches, start, end)
-    covered = func.coalesce(hit, 0)
-    report_ended = slot.c.in_report * slot.c.ended
-    return session.execute(
-        select(
-            slot.c.org_id,
-            slot.c.kind,
-            func.sum(slot.c.in_report),
-            func.sum(slot.c.in_report * covered),
-            func.sum(report_ended) - func.sum(report_ended * covered),
-            func.sum(slot.c.in_lookback),
-            func.sum(slot.c.in_lookback * covered),
-        )
-        .select_from(joined)
-        .group_by(slot.c.org_id, slot.c.kind)
-    ).all()
-
-
-def covered_periods(session: Session, *, org_id: int, start: date, end: date) -> dict[MeetingKind, list[tuple[Period, bool]]]:
-    """The report's periods asked of one branch, each with whether it was covered."""
-    slot, hit, joined = _slots(session, [org_id], start, end)
-    rows = session.execute(
-        select(slot.c.kind, slot.c.p_start, slot.c.p_end, hit)
-        .select_from(joined)
-        .where(slot.c.org_id == org_id, slot.c.in_report == 1)
-        .order_by(slot.c.kind, slot.c.p_start)
-    )
-    found: dict[MeetingKind, list[tuple[Period, bool]]] = {}
-    for kind, p_start, p_end, covered in rows:
-        found.setdefault(MeetingKind(kind), []).append((Period(_day(p_start), _day(p_end)), bool(covered)))
+    ):
+        found[org_id].talked[year] = talked
     return found
+
+
+def _rows(session: Session, statement) -> list:
+    """All rows at once, as plain tuples (no ORM rows for these large reads)."""
+    return session.connection().execute(statement).all()
 
 
 def _day(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-def _status_of(summary_asked: int, summary_covered: int, missing_ended: int) -> KindStatus:
-    if summary_asked == 0:
+def _status_of(asked: int, covered: int, missing_ended: bool) -> KindStatus:
+    if asked == 0:
         return KindStatus.not_required
-    if summary_covered == summary_asked:
+    if covered == asked:
         return KindStatus.done
     return KindStatus.overdue if missing_ended else KindStatus.due
+
+
+def _kinds(calendar: _Calendar, branch: _Branch) -> list[tuple[Cadence, _Asked, int]]:
+    """(cadence, periods asked, periods covered) of every kind that applies to the branch."""
+    found = []
+    for cadence, asked in zip(calendar.slots, calendar.asked(branch.founded_on, branch.dissolved_on)):
+        if cadence.applies is Applies.with_committee and branch.full_members < COMMITTEE_MIN_FULL_MEMBERS:
+            continue
+        if cadence.applies is Applies.with_groups and not branch.groups:
+            continue
+        found.append((cadence, asked, branch.covered(calendar, cadence)))
+    return found
+
+
+def covered_periods(session: Session, *, org_id: int, start: date, end: date) -> dict[MeetingKind, list[tuple[Period, bool]]]:
+    """The report's periods asked of one branch, each with whether it was covered."""
+    calendar = _Calendar(start, end)
+    branch = _branches(session, [org_id], calendar).get(org_id)
+    if branch is None:
+        return {}
+    found: dict[MeetingKind, list[tuple[Period, bool]]] = {}
+    for cadence, asked, covered in sorted(_kinds(calendar, branch), key=lambda k: k[0].kind.value):
+        chosen = [(slot.period, bool(slot.bit & covered)) for slot in calendar.slots[cadence] if slot.bit & asked.report]
+        if chosen:
+            found[cadence.kind] = chosen
+    return found
 
 
 def kind_statuses(session: Session, *, org_ids: list[int], start: date, end: date) -> dict[int, dict[MeetingKind, KindSummary]]:
@@ -290,26 +349,12 @@ def kind_statuses(session: Session, *, org_ids: list[int], start: date, end: dat
     result = {org_id: {kind: KindSummary(KindStatus.not_required, 0, 0) for kind in MeetingKind} for org_id in org_ids}
     if not org_ids:
         return result
-    for org_id, kind, asked, covered, missing_ended, _, _ in _kind_rows(session, org_ids, start, end):
-        result[org_id][MeetingKind(kind)] = KindSummary(_status_of(asked, covered, missing_ended), int(asked), int(covered))
+    calendar = _Calendar(start, end)
+    for org_id, branch in _branches(session, org_ids, calendar).items():
+        for cadence, asked, covered in _kinds(calendar, branch):
+            count, done = asked.report.bit_count(), (asked.report & covered).bit_count()
+            result[org_id][cadence.kind] = KindSummary(_status_of(count, done, bool(asked.ended & ~covered)), count, done)
     return result
-
-
-def _attendance(session: Session, branches, start: date, end: date) -> dict[int, tuple[int, int, date | None]]:
-    # No range on held_on in the WHERE clause: SQLite then reads the covering index (org_id, kind,
-    # held_on, ..., counts) rather than seeking (org_id, held_on) and fetching every record.
-    in_report = and_(Meeting.held_on >= start, Meeting.held_on <= end)
-    rows = session.execute(
-        select(
-            Meeting.org_id,
-            func.sum(case((in_report, Meeting.present_count), else_=0)),
-            func.sum(case((in_report, Meeting.present_count + Meeting.excused_count + Meeting.absent_count), else_=0)),
-            func.max(case((Meeting.held_on <= end, Meeting.held_on))),
-        )
-        .where(Meeting.org_id.in_(branches))
-        .group_by(Meeting.org_id)
-    )
-    return {org_id: (int(p or 0), int(e or 0), _day(last) if last is not None else None) for org_id, p, e, last in rows}
 
 
 def life_status(*, founded_on: date, end: date, last_held_on: date | None, asked: int, covered: int,
@@ -325,38 +370,19 @@ def life_status(*, founded_on: date, end: date, last_held_on: date | None, asked
     return LifeStatus.regular
 
 
-def _branch_rows(session: Session, branches, start: date, end: date):
-    """Per branch: look-back periods asked and covered, and the kinds with a report period missing
-    that had ended by `end`."""
-    slot, hit, joined = _slots(session, branches, start, end)
-    missing_ended = and_(slot.c.in_report == 1, slot.c.ended == 1, hit.is_(None))
-    return session.execute(
-        select(
-            slot.c.org_id,
-            func.sum(slot.c.in_lookback),
-            func.sum(slot.c.in_lookback * func.coalesce(hit, 0)),
-            func.count(func.distinct(case((missing_ended, slot.c.kind)))),
-        )
-        .select_from(joined)
-        .group_by(slot.c.org_id)
-    ).all()
-
-
 def branch_lives(session: Session, *, org_id: int, start: date, end: date) -> list[BranchLife]:
     """Every branch of the subtree with its organizational life over [start, end]."""
-    branches = branch_ids(org_id, end)
-    founded = dict(session.execute(select(Organization.id, Organization.founded_on).where(Organization.id.in_(branches))).all())
-    per_branch = {b: (0, 0, 0) for b in founded}  # look-back asked, covered, overdue kinds
-    for b, asked, covered, overdue in _branch_rows(session, branches, start, end):
-        per_branch[b] = (int(asked), int(covered), int(overdue))
-    attendance = _attendance(session, branches, start, end)
+    calendar = _Calendar(start, end)
     lives = []
-    for b in sorted(founded):
-        asked, covered, overdue = per_branch[b]
-        present, expected, last = attendance.get(b, (0, 0, None))
-        status = life_status(founded_on=founded[b], end=end, last_held_on=last, asked=asked, covered=covered,
-                             overdue_kinds=overdue)
-        lives.append(BranchLife(b, status, asked, covered, overdue, present, expected, last))
+    for b, branch in sorted(_branches(session, branch_ids(org_id, end), calendar).items()):
+        asked = covered = overdue = 0
+        for _, kind_asked, kind_covered in _kinds(calendar, branch):
+            asked += kind_asked.lookback.bit_count()
+            covered += (kind_asked.lookback & kind_covered).bit_count()
+            overdue += bool(kind_asked.ended & ~kind_covered)
+        status = life_status(founded_on=branch.founded_on, end=end, last_held_on=branch.last_held_on, asked=asked,
+                             covered=covered, overdue_kinds=overdue)
+        lives.append(BranchLife(b, status, asked, covered, overdue, branch.present, branch.expected, branch.last_held_on))
     return lives
 
 
