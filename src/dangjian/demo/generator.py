@@ -7,18 +7,15 @@ list is cut at the exact counts, so the totals are exact and the spread is reali
 for a seed.
 """
 
-import functools
-import gc
 import json
 import math
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate
 from operator import itemgetter
-from typing import ParamSpec, TypeVar
 
 from sqlalchemy import Table, delete, func, or_, select, text
 from sqlalchemy.orm import Session
@@ -32,6 +29,7 @@ from dangjian.demo.meetings import generate_meetings, write_rows
 from dangjian.errors import ValidationFailed
 from dangjian.importexport.models import ImportJob
 from dangjian.kit.idcard import HENGYANG_RETIRED_CODES, make_id_number
+from dangjian.kit.memory import gc_paused
 from dangjian.meeting.models import (
     Meeting,
     MeetingAttachment,
@@ -46,7 +44,6 @@ from dangjian.member.service import add_years
 from dangjian.org.codes import DIVISION_LEVEL_OF_KIND, DivisionKind, OrgKind, UnitKind, UnitStatus
 from dangjian.org.models import Division, OrgAncestor, OrgClassification, Organization, Unit
 
-P, R = ParamSpec("P"), TypeVar("R")
 DEFAULT_AS_OF = date(2025, 12, 31)
 MIN_SCALE, MAX_SCALE = 0.01, 20
 
@@ -902,23 +899,6 @@ NO_MEETINGS: dict[str, list] = {
     "talk_participant": [],
 }
 CITY_TABLES = tuple(table for table in TABLES_IN_ORDER if table.name not in NO_MEETINGS)
-
-
-def gc_paused(function: Callable[P, R]) -> Callable[P, R]:
-    """Millions of rows are made and none is garbage: the cyclic collector, which would walk them
-    all again and again, waits until the end (a tenth or more of the Python time at scale 1)."""
-
-    @functools.wraps(function)
-    def paused(*args: P.args, **kwargs: P.kwargs) -> R:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return function(*args, **kwargs)
-        finally:
-            if enabled:
-                gc.enable()
-
-    return paused
 
 
 @gc_paused

@@ -15,6 +15,7 @@ from sqlalchemy import BigInteger, Integer, and_, case, cast, extract, func, lit
 from sqlalchemy.orm import Session
 
 from dangjian.config import get_settings
+from dangjian.kit.memory import gc_paused
 from dangjian.meeting.cadence import (
     Applies,
     COMMITTEE_MIN_FULL_MEMBERS,
@@ -157,7 +158,7 @@ class _Calendar:
         return found
 
 
-@dataclass
+@dataclass(slots=True)
 class _Branch:
     """What the rules need to know of one branch over a report."""
 
@@ -370,6 +371,7 @@ def life_status(*, founded_on: date, end: date, last_held_on: date | None, asked
     return LifeStatus.regular
 
 
+@gc_paused
 def branch_lives(session: Session, *, org_id: int, start: date, end: date) -> list[BranchLife]:
     """Every branch of the subtree with its organizational life over [start, end]."""
     calendar = _Calendar(start, end)
