@@ -495,3 +495,12 @@ def test_lapsed_members_at_the_boundaries(session):
     duck = Compliance.from_connection(session.connection())
     assert duck.lapsed_members(branch.id, day) == lapsed
     assert joined_after.id not in lapsed
+
+
+def test_a_report_reaches_back_at_most_62_months(session):
+    branch = branch_with(session)[0]
+    hold(session, branch, GENERAL, date(2025, 3, 31))
+    # Three years and a day (the API's longest) is computed; with its look-back it spans 48 months.
+    assert kinds(session, branch, date(2022, 12, 31), date(2025, 12, 31))[GENERAL].covered == 1
+    with pytest.raises(ValueError, match="62 months"):
+        compliance.branch_lives(session, org_id=branch.id, start=date(2020, 1, 1), end=date(2025, 12, 31))

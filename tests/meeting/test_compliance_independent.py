@@ -35,6 +35,7 @@ WINDOWS = [
     (date(2023, 7, 1), date(2024, 6, 30)),
     (date(2025, 12, 1), date(2025, 12, 10)),  # only unfinished periods
     (date(2024, 2, 29), date(2025, 2, 28)),
+    (date(2022, 12, 31), date(2025, 12, 31)),  # three years and a day: the longest report the API allows
 ]
 LAPSE_DAYS = [date(2025, 12, 31), date(2025, 8, 15), date(2024, 12, 31), date(2025, 5, 20)]
 MOVE_DAY = date(2025, 3, 1)
