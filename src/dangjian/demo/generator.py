@@ -899,7 +899,6 @@ NO_MEETINGS: dict[str, list] = {
     "talk_participant": [],
 }
 CITY_TABLES = tuple(table for table in TABLES_IN_ORDER if table.name not in NO_MEETINGS)
-MEETING_TABLES = tuple(table for table in TABLES_IN_ORDER if table.name in NO_MEETINGS)
 
 
 @gc_paused
@@ -931,30 +930,21 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
         "org_classification": classification, "member": writer.members,
         "member_period": writer.periods, "member_event": writer.events,
     }
-    counts = {name: len(r) for name, r in rows.items()} | {name: 0 for name in NO_MEETINGS}
-
-    def write_batch(batch: dict[str, Sequence]) -> None:
-        for table in MEETING_TABLES:
-            write_rows(session, table, batch[table.name])
-
     with bulk_load(session, TABLES_IN_ORDER) as load, ThreadPoolExecutor(1) as background:
         for table in CITY_TABLES:
             write_rows(session, table, rows[table.name])
-        # One thread for the database, in order: it checks the city's keys and builds its indexes,
-        # then writes each batch of the year of meetings, while Python makes the next batch (the
-        # index builds and SQLite's attendance inserts run without the GIL). The session is not
-        # used by this thread meanwhile.
-        written = [background.submit(load.finish, CITY_TABLES)]
-        batches = generate_meetings(city, writer, classification, until=meetings_until, seed=seed) if meetings \
-            else [NO_MEETINGS]
-        for batch in batches:
-            for name, batch_rows in batch.items():
-                counts[name] += len(batch_rows)
-            written.append(background.submit(write_batch, batch))
-        for done in written:
-            done.result()
+        # The database checks the city's keys and builds its indexes (without the GIL) while the
+        # year of meetings is made in Python.
+        city_finished = background.submit(load.finish, CITY_TABLES)
+        rows.update(generate_meetings(city, writer, classification, until=meetings_until, seed=seed)
+                    if meetings else NO_MEETINGS)
+        city_finished.result()
+        for table in TABLES_IN_ORDER:
+            if table not in CITY_TABLES:
+                write_rows(session, table, rows[table.name])
     reset_sequences(session, TABLES_IN_ORDER)
     session.execute(text("ANALYZE"))  # fresh statistics for the query planners (sampled ones gave slower reports)
+    counts = {name: len(r) for name, r in rows.items()}
     audit_service.record(session, actor=actor, action="generate", entity="demo_city",
                          before={"accounts_removed": removed} if removed else None, after={"scale": scale, "seed": seed, "as_of": as_of.isoformat(),
                                 "meetings_until": meetings_until.isoformat(), **counts})

@@ -109,7 +109,6 @@ COMMITTEE_POSTS = ("党支部书记", "副书记", "组织委员", "宣传委员
 NUMERALS = "一二三四五六七八九十"
 GROUPS_FROM = 30  # members of a branch that is split into party groups
 DAYS = tuple(timedelta(days=n) for n in range(370))
-BATCH_BRANCHES = 1000
 
 
 @dataclass(slots=True)
@@ -202,14 +201,12 @@ class Generator:
         self.grade = {top_id: grade for _id, top_id, _year, grade in classification}
         self.class_3: set[int] = set()  # branches of class-3 villages
         self.now = city.now
-        # The rows of the current batch of branches; ids run on across batches.
         self.groups: list[tuple] = []
         self.group_members: list[tuple] = []
         self.meetings: list[tuple] = []
         self.held: list[tuple] = []  # (meeting id, ISO day, member ids, the ones not present)
         self.attendance_count = 0
         self.talkers: dict[tuple[int, int, int], str] = {}  # (branch, year, member) -> first day talked
-        self.group_count = self.meeting_count = 0
 
     # ---- who belongs where ------------------------------------------------------------------
     def rolls(self) -> tuple[dict[int, list[Roll]], dict[int, list[Roll]]]:
@@ -282,18 +279,13 @@ class Generator:
                 health[node.id] = HEALTHS[next(k for k, bound in enumerate(bounds) if position < bound)]
         return health
 
-    def batches(self, size: int) -> Iterator[dict[str, Sequence]]:
-        """The rows of every table, `size` branches at a time, in the order of the branches."""
+    def run(self) -> None:
         rng, until = self.rng, self.until
         formal, inflow = self.rolls()
         healths = self.healths()
-        done = 0
         for node in self.city.nodes:
             if node.kind not in (OrgKind.branch, OrgKind.joint_branch):
                 continue
-            if done and done % size == 0:
-                yield self.batch()
-            done += 1
             health = healths[node.id]
             if health == "paralysed" and node.founded_on > self.stop_after:
                 health = "half_paralysed"  # too young to have been silent for six months
@@ -318,19 +310,6 @@ class Generator:
             elif health == "irregular":
                 self.choose_misses(b)
             self.emit(b, self.plan(b))
-        yield self.batch()
-
-    def batch(self) -> dict[str, Sequence]:
-        """The rows made since the last batch (a branch's talkers all come with it)."""
-        rows = {
-            "party_group": self.groups, "party_group_member": self.group_members, "meeting": self.meetings,
-            "meeting_attendance": Attendance(self.held, self.attendance_count), "meeting_attachment": [],
-            "talk_participant": [(*key, first) for key, first in self.talkers.items()],
-        }
-        self.meeting_count += len(self.meetings)
-        self.groups, self.group_members, self.meetings, self.held, self.talkers = [], [], [], [], {}
-        self.attendance_count = 0
-        return rows
 
     def plan(self, b: Branch) -> list[tuple]:
         """(day, kind, group, detail) of every record the branch holds, in order."""
@@ -474,8 +453,7 @@ class Generator:
             full = [r for r in part if r.confirmed is not None and r.confirmed <= until and r is not b.secretary
                     and not r.stays_away]
             leader = full[0] if full else next((r for r in part if r.confirmed is not None), None)
-            self.group_count += 1
-            group_id = self.group_count
+            group_id = len(self.groups) + 1
             name = f"第{NUMERALS[k]}党小组"
             self.groups.append((group_id, b.node.id, name, leader.id if leader else None, founded, None))
             self.group_members += [(group_id, r.id) for r in part]
@@ -487,11 +465,10 @@ class Generator:
         rng, rnd = self.rng, self.random
         node_id, now, places, host = b.node.id, self.now, b.place, b.host
         meetings, held = self.meetings, self.held
-        first_id = self.meeting_count + 1  # of this batch
         sector = SECTOR_TOPICS.get(b.node.profile)
         for day, kind, group, detail in plan:
             iso = day.isoformat()  # what the drivers would write for the date, once per meeting
-            meeting_id = first_id + len(meetings)
+            meeting_id = len(meetings) + 1
             if kind == TALK:
                 meetings.append((meeting_id, node_id, None, TALK, iso, "谈心谈话", None, None, None, None, None,
                                  2, 0, 0, RECORDED_BY, 1, now, now))
@@ -594,11 +571,16 @@ class Generator:
 
 
 def generate_meetings(city: City, writer: MemberWriter, classification: list[tuple], *, until: date,
-                      seed: int) -> Iterator[dict[str, Sequence]]:
-    """Rows for party_group, party_group_member, meeting, meeting_attendance, meeting_attachment and
-    talk_participant, a batch of branches at a time (so that they can be written while the next
-    batch is made)."""
-    return Generator(city, writer, classification, until=until, seed=seed).batches(BATCH_BRANCHES)
+                      seed: int) -> dict[str, list[tuple] | Attendance]:
+    """Rows for party_group, party_group_member, meeting, meeting_attendance, meeting_attachment,
+    talk_participant."""
+    gen = Generator(city, writer, classification, until=until, seed=seed)
+    gen.run()
+    return {
+        "party_group": gen.groups, "party_group_member": gen.group_members, "meeting": gen.meetings,
+        "meeting_attendance": Attendance(gen.held, gen.attendance_count), "meeting_attachment": [],
+        "talk_participant": [(*key, first) for key, first in gen.talkers.items()],
+    }
 
 
 # SQLite's bulk path for attendance: one statement per meeting makes the rows of those present
