@@ -7,7 +7,6 @@ group, and per branch and year the talkers still on the roll. Which periods are 
 depends only on its founding and dissolution days and is worked out once per pair of days; the
 periods covered then follow from the month bits by bit arithmetic, with no row per period."""
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -128,7 +127,8 @@ class _Calendar:
         """Per cadence (in the order of `slots`), the periods asked of a branch that existed from
         `founded_on` until `dissolved_on` (whether the kind applies to it is the caller's question)."""
         # Days before the first period or after the last all ask the same periods.
-        key = (max(founded_on, self.first_day), None if dissolved_on is None or dissolved_on > self.last_day else dissolved_on)
+        lasting = dissolved_on is None or dissolved_on > self.last_day
+        key = (max(founded_on, self.first_day), None if lasting else dissolved_on)
         found = self._asked.get(key)
         if found is None:
             asked = []
@@ -229,30 +229,30 @@ def _month_bits(session: Session, bit):
 
 
 def _branches(session: Session, branches, calendar: _Calendar) -> dict[int, _Branch]:
-    """Every branch with the facts of its organizational life over the calendar, in five scans."""
+    """Every branch with the facts of its organizational life over the calendar, in five queries."""
     start, end = calendar.start, calendar.end
-    on_end = org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end)
     size = (
         select(
             MemberPeriod.org_id.label("org_id"),
             func.count().label("members"),
             func.sum(case((MemberPeriod.confirmed_on <= end, 1), else_=0)).label("full_members"),
         )
-        .where(MemberPeriod.org_id.in_(branches), on_end)
+        .where(MemberPeriod.org_id.in_(branches), org_service.covering(MemberPeriod.start_on, MemberPeriod.end_on, end))
         .group_by(MemberPeriod.org_id)
         .subquery("size")
     )
     last_held = (
         select(func.max(Meeting.held_on)).where(Meeting.org_id == Organization.id, Meeting.held_on <= end).scalar_subquery()
     )
+    facts = (
+        select(Organization.id, Organization.founded_on, Organization.dissolved_on,
+               func.coalesce(size.c.members, 0), func.coalesce(size.c.full_members, 0), last_held)
+        .outerjoin(size, size.c.org_id == Organization.id)
+        .where(Organization.id.in_(branches))
+    )
     found = {
         org_id: _Branch(founded_on, dissolved_on, members, full_members, _day(last) if last is not None else None)
-        for org_id, founded_on, dissolved_on, members, full_members, last in _rows(session, 
-            select(Organization.id, Organization.founded_on, Organization.dissolved_on,
-                   func.coalesce(size.c.members, 0), func.coalesce(size.c.full_members, 0), last_held)
-            .outerjoin(size, size.c.org_id == Organization.id)
-            .where(Organization.id.in_(branches))
-        )
+        for org_id, founded_on, dissolved_on, members, full_members, last in _rows(session, facts)
     }
 
     bit = _month_bit(session, calendar)
@@ -261,7 +261,7 @@ def _branches(session: Session, branches, calendar: _Calendar) -> dict[int, _Bra
     # Every kind named so that SQLite seeks each branch's (kind, day) range in the covering index
     # (org_id, kind, held_on, ..., counts) rather than reading each record through (org_id, held_on).
     every_kind = Meeting.kind.in_([kind.value for kind in MeetingKind])
-    for org_id, kind, held, present, expected in _rows(session, 
+    held_by_kind = (
         select(
             Meeting.org_id, Meeting.kind, _month_bits(session, bit),
             func.sum(case((in_report, Meeting.present_count), else_=0)),
@@ -269,35 +269,34 @@ def _branches(session: Session, branches, calendar: _Calendar) -> dict[int, _Bra
         )
         .where(Meeting.org_id.in_(branches), every_kind, *in_calendar)
         .group_by(Meeting.org_id, Meeting.kind)
-    ):
+    )
+    for org_id, kind, held, present, expected in _rows(session, held_by_kind):
         branch = found[org_id]
         branch.held[MeetingKind(kind)] = held
         branch.present += present
         branch.expected += expected
 
-    groups: dict[int, list[int]] = defaultdict(list)
-    for org_id, group_id in _rows(session, 
-        select(PartyGroup.org_id, PartyGroup.id).where(PartyGroup.org_id.in_(branches), _active_group(PartyGroup, end))
-    ):
-        groups[org_id].append(group_id)
-    group_held = dict(
-        ((org_id, group_id), held) for org_id, group_id, held in _rows(session, 
-            select(Meeting.org_id, Meeting.group_id, _month_bits(session, bit))
-            .where(Meeting.org_id.in_(branches), Meeting.kind == MeetingKind.group_meeting.value,
-                   Meeting.group_id.is_not(None), *in_calendar)
-            .group_by(Meeting.org_id, Meeting.group_id)
-        )
+    active_groups = select(PartyGroup.org_id, PartyGroup.id).where(
+        PartyGroup.org_id.in_(branches), _active_group(PartyGroup, end)
     )
-    for org_id, group_ids in groups.items():
-        found[org_id].groups = [group_held.get((org_id, group_id), 0) for group_id in group_ids]
+    held_by_group = (
+        select(Meeting.org_id, Meeting.group_id, _month_bits(session, bit))
+        .where(Meeting.org_id.in_(branches), Meeting.kind == MeetingKind.group_meeting.value,
+               Meeting.group_id.is_not(None), *in_calendar)
+        .group_by(Meeting.org_id, Meeting.group_id)
+    )
+    group_held = {(org_id, group_id): held for org_id, group_id, held in _rows(session, held_by_group)}
+    for org_id, group_id in _rows(session, active_groups):
+        found[org_id].groups.append(group_held.get((org_id, group_id), 0))
 
     # Talk periods are calendar years; a talker counts for the year up to `end`.
-    for org_id, year, talked in _rows(session, 
+    talkers = (
         select(TalkParticipant.org_id, TalkParticipant.year, func.count())
         .where(TalkParticipant.org_id.in_(branches), TalkParticipant.year >= calendar.year,
                TalkParticipant.first_on <= end, _on_roster(TalkParticipant, end))
         .group_by(TalkParticipant.org_id, TalkParticipant.year)
-    ):
+    )
+    for org_id, year, talked in _rows(session, talkers):
         found[org_id].talked[year] = talked
     return found
 
