@@ -58,7 +58,7 @@ class MemberPeriod(Base):
     __tablename__ = "member_period"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("member.id"))  # indexed by ix_member_period_open
     start_on: Mapped[date] = mapped_column(Date)
     end_on: Mapped[date | None] = mapped_column(Date)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
