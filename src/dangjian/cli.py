@@ -83,7 +83,9 @@ def demo_data(
     _database()
     started = time.perf_counter()
     try:
-        with console.status("正在生成演示城市……"), bulk_session() as session:
+        # A line rather than a spinner, whose refresh thread would keep the generator to one process.
+        console.print("正在生成演示城市……")
+        with bulk_session() as session:
             counts = generate(session, scale=scale, seed=seed, as_of=day, replace=replace, meetings_until=until)
     except AppError as error:
         _fail(error)
