@@ -264,7 +264,12 @@ class SideLoad:
                  write: Callable[[Session, Table, Sequence], None]):
         self.table = table
         directory = Path(connection.exec_driver_sql("PRAGMA database_list").first()[2]).parent
-        handle, name = tempfile.mkstemp(prefix=f".{table.name}-", suffix=".db", dir=directory)
+        prefix = f".{table.name}-"
+        for left in directory.glob(f"{prefix}*.db"):  # by a load whose process was killed
+            owner = left.name[len(prefix):].split("-")[0]
+            if owner.isdigit() and not _alive(int(owner)):
+                left.unlink(missing_ok=True)
+        handle, name = tempfile.mkstemp(prefix=f"{prefix}{os.getpid()}-", suffix=".db", dir=directory)
         os.close(handle)
         self.path = Path(name)
         context = multiprocessing.get_context("fork")
@@ -307,6 +312,16 @@ class SideLoad:
         self.process.join()
         self.channel.close()
         self.path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass
+    return True
 
 
 def _room_for_a_copy() -> bool:

@@ -5,6 +5,7 @@ Each load runs in a subprocess of its own: a side process is forked only from a 
 other thread, and a pytest worker has several."""
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -132,6 +133,16 @@ def test_a_failure_in_the_side_process_fails_the_whole_load(tmp_path, how, said)
     with sqlite3.connect(tmp_path / "city.db") as db:
         assert db.execute("SELECT count(*) FROM organization").fetchone() == (0,)
         assert db.execute("PRAGMA journal_mode").fetchone() == ("wal",)
+
+
+def test_a_side_file_left_by_a_killed_load_goes_with_the_next_load(tmp_path):
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    left = tmp_path / f".talk_participant-{ended.stdout.strip()}-x1.db"
+    running = tmp_path / f".talk_participant-{os.getpid()}-x2.db"  # this process's: a load still going
+    left.write_bytes(b"")
+    running.write_bytes(b"")
+    assert run_alone(tmp_path, FAILING, "raises").returncode == 0
+    assert files_left(tmp_path) == [running.name]
 
 
 WHEN = """
