@@ -263,7 +263,7 @@ class SideLoad:
     def __init__(self, connection: Connection, table: Table, make_rows: Callable[[], Sequence],
                  write: Callable[[Session, Table, Sequence], None]):
         self.table = table
-        directory = Path(connection.exec_driver_sql("PRAGMA database_list").first()[2]).parent
+        directory = Path(_database_file(connection)).parent
         prefix = f".{table.name}-"
         for left in directory.glob(f"{prefix}*.db"):  # by a load whose process was killed
             owner = left.name[len(prefix):].split("-")[0]
@@ -291,8 +291,14 @@ class SideLoad:
             and "fork" in multiprocessing.get_all_start_methods()
             and _room_for_a_copy()
             and not connection.exec_driver_sql("PRAGMA foreign_keys").scalar()
-            and bool(connection.exec_driver_sql("PRAGMA database_list").first()[2])
+            and bool(_database_file(connection))
         )
+
+    def __enter__(self) -> "SideLoad":
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.close()
 
     def wait(self) -> None:
         """Until the table and its indexes are written."""
@@ -307,11 +313,17 @@ class SideLoad:
             raise RuntimeError(f"{self.table.name}: the process writing it failed:\n{failure}")
 
     def close(self) -> None:
+        """Stop the process if it still runs (this one failed first) and remove the side file."""
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
         self.channel.close()
         self.path.unlink(missing_ok=True)
+
+
+def _database_file(connection: Connection) -> str:
+    """The main database's file on SQLite; empty for one in memory."""
+    return connection.exec_driver_sql("PRAGMA database_list").first()[2]
 
 
 def _alive(pid: int) -> bool:

@@ -113,12 +113,9 @@ try:
     with db.bulk_session(engine) as session:
         with db.bulk_load(session, [organization, talks]) as load:
             assert db.SideLoad.possible(session.connection())
-            side = db.SideLoad(session.connection(), talks, make_rows, db.bulk_insert)
-            try:
+            with db.SideLoad(session.connection(), talks, make_rows, db.bulk_insert) as side:
                 db.bulk_insert(session, organization, [tuple(values.get(c.name) for c in organization.columns)])
                 load.copy_in(side)
-            finally:
-                side.close()
 except RuntimeError as error:
     print(error)
 """

@@ -12,6 +12,7 @@ import math
 import random
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from itertools import accumulate
@@ -959,25 +960,20 @@ def generate(session: Session, *, scale: float = 1, seed: int = 20251231, as_of:
         # its index while this one writes the rest: the Python is done twice, side by side, and the
         # biggest part of the database work once, on the second core.
         side = SideLoad(session.connection(), attendance, lambda: make_meetings()[attendance.name], write_rows)
-    try:
-        with bulk_load(session, TABLES_IN_ORDER) as load, ThreadPoolExecutor(1) as background:
-            for table in CITY_TABLES:
-                write_rows(session, table, rows[table.name])
-            # The database checks the city's keys and builds its indexes (without the GIL) while the
-            # year of meetings is made in Python.
-            city_finished = background.submit(load.finish, CITY_TABLES)
-            rows.update(make_meetings())
-            city_finished.result()
-            rest = [table for table in TABLES_IN_ORDER
-                    if table not in CITY_TABLES and not (side and table is attendance)]
-            for table in rest:
-                write_rows(session, table, rows[table.name])
-            if side:
-                load.finish(rest)
-                load.copy_in(side)
-    finally:
+    with side or nullcontext(), bulk_load(session, TABLES_IN_ORDER) as load, ThreadPoolExecutor(1) as background:
+        for table in CITY_TABLES:
+            write_rows(session, table, rows[table.name])
+        # The database checks the city's keys and builds its indexes (without the GIL) while the
+        # year of meetings is made in Python.
+        city_finished = background.submit(load.finish, CITY_TABLES)
+        rows.update(make_meetings())
+        city_finished.result()
+        rest = [table for table in TABLES_IN_ORDER if table not in CITY_TABLES and not (side and table is attendance)]
+        for table in rest:
+            write_rows(session, table, rows[table.name])
         if side:
-            side.close()
+            load.finish(rest)
+            load.copy_in(side)
     reset_sequences(session, TABLES_IN_ORDER)
     analyze(session)
     counts = {name: len(r) for name, r in rows.items()}
